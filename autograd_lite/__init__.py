@@ -1,0 +1,31 @@
+"""autograd_lite: reverse-mode automatic differentiation on NumPy, small enough to read.
+
+    >>> import autograd_lite as ag
+    >>> x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+
+from .tensor import (
+    Tensor, arange, default_generator, eye, full, get_default_dtype, linspace, manual_seed, ones,
+    ones_like, rand, randn, set_default_dtype, tensor, zeros, zeros_like,
+)
+from .engine import (  # noqa: I001 - the engine is imported after the Tensor it builds on
+    detect_anomaly, enable_grad, grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled,
+)
+from .ops import *  # noqa: F403 - the public ops, listed in ops.PUBLIC_OPS
+from .ops import PUBLIC_OPS
+from .functional import log_softmax, softmax
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "arange", "default_generator", "eye", "full", "get_default_dtype", "linspace",
+    "manual_seed", "ones", "ones_like", "rand", "randn", "set_default_dtype", "tensor", "zeros",
+    "zeros_like",
+    "detect_anomaly", "enable_grad", "grad", "is_grad_enabled", "name_scope", "no_grad",
+    "set_grad_enabled",
+    "log_softmax", "softmax",
+    *PUBLIC_OPS,
+]

@@ -1,0 +1,427 @@
+"""The graph engine: grad mode, name scopes, primitives, and the reverse-mode walk.
+
+A primitive is declared once, as a NumPy forward plus one vector-Jacobian product (VJP) rule per
+input. Calling it on tensors runs the forward on their arrays and, when a gradient will be needed,
+records the output's parents on the output tensor itself (no separate node objects).
+
+Each VJP rule has the signature ``vjp(F, g, ans, *inputs, **params)`` and is written against the
+namespace ``F`` of primitives. ``backward()`` passes ``NUMPY`` (the primitives' raw forwards, on
+arrays) for first-order gradients, and ``TENSORS`` (the primitives themselves, on tensors) with
+``create_graph=True``, so the same rule records a graph that can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+# ---------------------------------------------------------------------------------------------
+# Per-thread state: grad mode, the module name-scope stack, anomaly mode.
+
+
+class _ThreadState(threading.local):
+    grad_enabled = True
+    scope: tuple[tuple[str, str], ...] = ()  # (qualified name, label) of each enclosing scope
+    anomaly = False
+
+
+STATE = _ThreadState()
+_sequence = itertools.count()
+
+
+def is_grad_enabled() -> bool:
+    """Return True when operations record a graph in the current thread."""
+    return STATE.grad_enabled
+
+
+@contextlib.contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    previous = STATE.grad_enabled
+    STATE.grad_enabled = enabled
+    try:
+        yield
+    finally:
+        STATE.grad_enabled = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager:
+    """Turn graph recording off in this thread: ``with ag.no_grad():`` or ``@ag.no_grad()``."""
+    return _grad_mode(False)
+
+
+def enable_grad() -> contextlib.AbstractContextManager:
+    """Turn graph recording back on inside a ``no_grad`` block (context manager or decorator)."""
+    return _grad_mode(True)
+
+
+def set_grad_enabled(enabled: bool) -> contextlib.AbstractContextManager:
+    """Set grad mode to ``enabled`` for a ``with`` block (or a decorated function)."""
+    return _grad_mode(bool(enabled))
+
+
+@contextlib.contextmanager
+def name_scope(name: str, label: str = "") -> Iterator[None]:
+    """Tag every op recorded inside the block with the scope ``(name, label)``.
+
+    Scopes nest; a tensor records the tuple of all enclosing scopes, outermost first.
+    ``nn.Module.__call__`` pushes its qualified name and class name here (``("layers.0",
+    "Linear")``), so that graph drawings can group nodes by module without the engine knowing
+    about modules.
+    """
+    previous = STATE.scope
+    STATE.scope = previous + ((name, label),)
+    try:
+        yield
+    finally:
+        STATE.scope = previous
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Check every forward output and backward gradient for NaN/Inf in this block.
+
+    The first op that produces one raises a RuntimeError naming the op, the shapes and where in
+    your code the op was created. Off by default; costs nothing when off.
+    """
+    previous = STATE.anomaly
+    STATE.anomaly = True
+    try:
+        yield
+    finally:
+        STATE.anomaly = previous
+
+
+# ---------------------------------------------------------------------------------------------
+# Primitives
+
+NUMPY = SimpleNamespace()  # name -> NumPy forward, the F of first-order backward
+TENSORS = SimpleNamespace()  # name -> Primitive, the F of create_graph backward
+PRIMITIVES: dict[str, Primitive] = {}
+
+class Primitive:
+    """An op declared once: a NumPy forward and the VJP rule of each differentiable input.
+
+    Call it with tensors (or numbers/arrays, which become constants) as positional inputs and
+    static parameters as keywords: ``mul(x, y)``, ``sum(x, axis=(0,), keepdims=False)``.
+    """
+
+    __slots__ = ("name", "forward", "vjps", "vjp_any", "differentiable", "__dict__")
+
+    def __init__(self, name: str, forward: Callable, vjps: Sequence[Callable] = (),
+                 vjp_any: Callable | None = None, differentiable: bool = True) -> None:
+        self.name = name
+        self.forward = forward
+        self.vjps = tuple(vjps)
+        self.vjp_any = vjp_any
+        self.differentiable = differentiable
+        self.__doc__ = forward.__doc__
+
+    def vjp(self, argnum: int) -> Callable:
+        """Return the VJP rule of input ``argnum`` (``vjp_any`` serves ops with many inputs)."""
+        if self.vjp_any is not None:
+            return lambda F, g, ans, *inputs, **params: self.vjp_any(
+                F, argnum, g, ans, *inputs, **params)
+        return self.vjps[argnum]
+
+    def __call__(self, *inputs: Any, **params: Any) -> Tensor:
+        return apply(self, inputs, params)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+def primitive(name: str, *vjps: Callable, vjp_any: Callable | None = None,
+              differentiable: bool = True) -> Callable[[Callable], Primitive]:
+    """Decorator registering a NumPy forward as a primitive with its VJP rules.
+
+    ``@primitive("mul", lambda F, g, ans, x, y: F.mul(g, y), lambda F, g, ans, x, y: F.mul(g, x))``
+    on ``def mul(x, y): return np.multiply(x, y)``. ``vjp_any(F, argnum, g, ans, *inputs)`` serves
+    ops with a variable number of inputs. ``differentiable=False`` declares an op whose output
+    never requires grad (comparisons, argmax).
+    """
+
+    def register(forward: Callable) -> Primitive:
+        if name in PRIMITIVES:
+            raise ValueError(f"primitive {name!r} is already registered")
+        prim = Primitive(name, forward, vjps, vjp_any, differentiable)
+        PRIMITIVES[name] = prim
+        setattr(NUMPY, name, forward)
+        setattr(TENSORS, name, prim)
+        return prim
+
+    return register
+
+
+def _constant(value: Any, name: str, dtype: np.dtype | None) -> Any:
+    """Turn a non-tensor operand into a NumPy constant that follows the tensors' float dtype."""
+    if isinstance(value, (bool, int, float)):
+        return value  # NumPy treats Python scalars as weakly typed: float32 stays float32
+    if isinstance(value, (np.ndarray, np.generic, list, tuple)):
+        array = np.asarray(value)
+        if array.dtype == object or array.dtype.kind not in "biuf":
+            raise TypeError(f"{name}: unsupported operand of dtype {array.dtype}; expected "
+                            "numbers, a numeric array or a Tensor")
+        if dtype is not None and array.dtype.kind in "iuf" and dtype.kind == "f":
+            return array.astype(dtype, copy=False)
+        return array
+    raise TypeError(f"{name}: unsupported operand of type {type(value).__name__}; expected a "
+                    "Tensor, a number or a numeric array")
+
+
+def _describe(arrays: Sequence[Any]) -> str:
+    parts = [f"{tuple(np.shape(a))} {np.asarray(a).dtype}" for a in arrays]
+    return "inputs " + ", ".join(parts)
+
+
+def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Tensor:
+    """Run ``prim`` on ``inputs`` and record the output's parents when a gradient is needed."""
+    arrays = []
+    needs_grad = False
+    tensor_dtype = None
+    for x in inputs:
+        if isinstance(x, Tensor):
+            arrays.append(x.data)
+            needs_grad = needs_grad or x.requires_grad
+            tensor_dtype = x.data.dtype
+    if len(arrays) != len(inputs):
+        inputs = [x if isinstance(x, Tensor) else _constant(x, prim.name, tensor_dtype)
+                  for x in inputs]
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    try:
+        out = prim.forward(*arrays, **params)
+    except (ValueError, TypeError, IndexError) as error:
+        raise _explain(prim.name, error, arrays) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if needs_grad and STATE.grad_enabled and prim.differentiable:
+        result = Tensor._from_op(out, prim, tuple(inputs), params, next(_sequence))
+        if STATE.scope:
+            result._scope = STATE.scope
+        if STATE.anomaly:
+            _check_finite(out, f"{prim.name} (forward)", arrays)
+            result._trace = traceback.format_stack(limit=8)[:-2]
+        return result
+    if STATE.anomaly:
+        _check_finite(out, f"{prim.name} (forward)", arrays)
+    return Tensor._from_op(out, None, None, None, next(_sequence))
+
+
+def _explain(name: str, error: Exception, arrays: Sequence[Any]) -> Exception:
+    message = str(error)
+    if message.startswith(name + ":"):
+        return error
+    if "broadcast" in message and len(arrays) >= 2:
+        shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays)
+        return ValueError(f"{name}: shapes {shapes} cannot be broadcast together")
+    return type(error)(f"{name}: {message} ({_describe(arrays)})")
+
+
+def _check_finite(array: Any, where: str, arrays: Sequence[Any], trace: list[str] | None = None
+                  ) -> None:
+    if isinstance(array, np.ndarray) and array.dtype.kind in "fc" and not np.all(
+            np.isfinite(array)):
+        kind = "NaN" if np.isnan(array).any() else "Inf"
+        created = "".join(trace or traceback.format_stack(limit=8)[:-3])
+        raise RuntimeError(f"detect_anomaly: {where} produced {kind} with output shape "
+                           f"{array.shape} from {_describe(arrays)}. The op was created at:\n"
+                           f"{created}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The reverse-mode walk
+
+
+def _seed_gradients(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
+                    create_graph: bool) -> list[Any]:
+    """Check each output and return its starting gradient (ones for a scalar)."""
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"backward: got {len(grad_outputs)} gradients for {len(outputs)} outputs")
+    seeds = []
+    for out, grad in zip(outputs, grad_outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"backward: expected Tensor outputs, got {type(out).__name__}")
+        if not out.requires_grad:
+            raise RuntimeError(
+                "backward: the tensor does not require grad, so there is nothing to "
+                "differentiate; create an input with requires_grad=True and compute from it "
+                "with grad mode on (not under no_grad)")
+        if grad is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"backward: the output has shape {out.shape}, and a gradient can only be "
+                    f"created implicitly for a scalar; call .backward(gradient) with a gradient "
+                    f"of shape {out.shape}, or reduce the output to a scalar (e.g. .sum())")
+            grad = np.ones_like(out.data)
+        else:
+            grad_array = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            if grad_array.shape != out.shape:
+                raise ValueError(f"backward: the gradient has shape {grad_array.shape} but the "
+                                 f"output has shape {out.shape}; they must match")
+            if not isinstance(grad, Tensor) or not create_graph:
+                grad = np.asarray(grad_array, dtype=out.dtype)
+        if create_graph and not isinstance(grad, Tensor):
+            grad = Tensor._from_op(grad, None, None, None, next(_sequence))
+        seeds.append(grad)
+    return seeds
+
+
+def _deliver(tensor: Tensor, grad: Any, heap: list) -> None:
+    """Add one gradient contribution to ``tensor``, queueing it on its first contribution."""
+    if tensor._pending is None:
+        tensor._pending = grad
+        heapq.heappush(heap, (-tensor._seq, tensor))
+    else:
+        tensor._pending = tensor._pending + grad
+
+
+def _accumulate_leaf_grad(leaf: Tensor, grad: Any, create_graph: bool) -> None:
+    if create_graph:
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+    elif leaf.grad is None:
+        # A copy, because the same array may flow to several tensors and we add into it later.
+        leaf.grad = Tensor._from_op(np.array(grad, dtype=leaf.data.dtype), None, None, None,
+                                    next(_sequence))
+    elif leaf.grad.requires_grad or leaf.grad.shape != leaf.shape:
+        leaf.grad = Tensor._from_op(leaf.grad.data + grad, None, None, None, next(_sequence))
+    else:
+        leaf.grad.data += grad
+
+
+def _run_hooks(tensor: Tensor, grad: Any, create_graph: bool) -> Any:
+    for hook in tensor._hooks:
+        wrapped = grad if create_graph else Tensor._from_op(grad, None, None, None, -1)
+        replaced = hook(wrapped)
+        if replaced is not None:
+            replaced_array = replaced.data if isinstance(replaced, Tensor) else np.asarray(replaced)
+            if replaced_array.shape != np.shape(grad):
+                raise ValueError(f"register_hook: a hook returned a gradient of shape "
+                                 f"{replaced_array.shape} for a tensor of shape {tensor.shape}")
+            grad = replaced if create_graph and isinstance(replaced, Tensor) else replaced_array
+    return grad
+
+
+def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, *,
+                 retain_graph: bool, create_graph: bool,
+                 capture: Sequence[Tensor] | None = None) -> list[Any] | None:
+    """Propagate gradients from ``outputs`` to every tensor they depend on.
+
+    Tensors are processed in decreasing creation order (a max-heap on their sequence numbers),
+    which is a reverse topological order, without recursion. Each tensor's gradient is the sum
+    of its contributions, reduced to its shape in one place (``sum_to``). Without ``capture``
+    leaf gradients accumulate into ``.grad``; with it, the gradients of the captured tensors are
+    returned instead and no ``.grad`` is touched.
+    """
+    F = TENSORS if create_graph else NUMPY
+    seeds = _seed_gradients(outputs, grad_outputs, create_graph)
+    captured = {id(t): None for t in capture} if capture is not None else None
+    heap: list = []
+    try:
+        for out, seed in zip(outputs, seeds):
+            _deliver(out, seed, heap)
+        with _grad_mode(create_graph):
+            while heap:
+                _, tensor = heapq.heappop(heap)
+                grad = tensor._pending
+                tensor._pending = None
+                if tensor._hooks:
+                    grad = _run_hooks(tensor, grad, create_graph)
+                if captured is not None:
+                    if id(tensor) in captured:
+                        captured[id(tensor)] = grad
+                elif tensor._op is None:
+                    _accumulate_leaf_grad(tensor, grad, create_graph)
+                elif tensor._retains_grad:
+                    tensor.grad = grad if create_graph else Tensor._from_op(
+                        np.array(grad), None, None, None, -1)
+                if tensor._op is not None:
+                    _propagate(tensor, grad, F, create_graph, retain_graph, heap)
+    finally:
+        for _, tensor in heap:
+            tensor._pending = None
+    if captured is None:
+        return None
+    return [captured[id(t)] for t in capture]
+
+
+def _propagate(tensor: Tensor, grad: Any, F: SimpleNamespace, create_graph: bool,
+               retain_graph: bool, heap: list) -> None:
+    """Apply the VJP rules of ``tensor``'s op and deliver the results to its inputs."""
+    prim = tensor._op
+    inputs = tensor._inputs
+    if inputs is None:
+        raise RuntimeError(
+            f"backward: trying to backward through the graph a second time: the values saved "
+            f"by '{prim.name}' (output shape {tensor.shape}) were freed after the first "
+            f"backward. Pass retain_graph=True to the first backward() if you need to call it "
+            f"again")
+    if create_graph:
+        args, ans = inputs, tensor
+    else:
+        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        ans = tensor.data
+    params = tensor._params
+    for argnum, x in enumerate(inputs):
+        if not (isinstance(x, Tensor) and x.requires_grad):
+            continue
+        grad_x = prim.vjp(argnum)(F, grad, ans, *args, **params)
+        if grad_x.shape != x.shape:
+            grad_x = F.sum_to(grad_x, shape=x.shape)
+        if grad_x.dtype != x.dtype:
+            grad_x = F.astype(grad_x, dtype=x.dtype)
+        if STATE.anomaly:
+            _check_finite(grad_x if not create_graph else grad_x.data,
+                          f"{prim.name} (backward, gradient of input {argnum})", args,
+                          tensor._trace)
+        _deliver(x, grad_x, heap)
+    if not retain_graph:
+        tensor._inputs = None
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """Return the gradients of ``outputs`` with respect to ``inputs`` without touching ``.grad``.
+
+    ``outputs`` and ``inputs`` are tensors or sequences of them; ``grad_outputs`` gives the
+    gradient of each output (optional for scalars). With ``create_graph=True`` the returned
+    gradients carry a graph, so they can be differentiated again (``retain_graph`` then defaults
+    to True). Raises RuntimeError when an input was not used to compute the outputs, unless
+    ``allow_unused=True`` (its gradient is then None).
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs]
+    for index, x in enumerate(inputs):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError(f"grad: input {index} does not require grad; create it with "
+                               f"requires_grad=True")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = run_backward(outputs, grad_outputs, retain_graph=retain_graph,
+                         create_graph=create_graph, capture=inputs)
+    results = []
+    for index, (x, g) in enumerate(zip(inputs, grads)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(f"grad: input {index} (shape {x.shape}) was not used to "
+                                   f"compute the outputs; pass allow_unused=True to get None")
+            results.append(None)
+        elif isinstance(g, Tensor):
+            results.append(g)
+        else:
+            results.append(Tensor._from_op(np.array(g, dtype=x.dtype), None, None, None,
+                                           next(_sequence)))
+    return tuple(results)

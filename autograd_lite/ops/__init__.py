@@ -1,0 +1,30 @@
+"""The ops of autograd_lite: every public function that computes on tensors.
+
+Primitives (a NumPy forward with its VJP rules) are registered in ``autograd_lite.engine``;
+``PUBLIC_OPS`` names every public op in one place, so that tests can enumerate them.
+"""
+
+from .elementwise import (
+    abs, add, astype, clip, cos, div, eq, exp, ge, gt, isfinite, le, leaky_relu, log, log1p, lt,
+    maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sign, sin, softplus, sqrt, square, sub,
+    tanh, where,
+)
+from .linalg import dot, matmul, outer
+from .reduction import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
+from .shape import (
+    broadcast_to, concatenate, expand_dims, flatten, flip, getitem, index_add_to, pad, permute,
+    reshape, split, squeeze, stack, sum_to, swapaxes, transpose, unsqueeze,
+)
+
+PUBLIC_OPS = (
+    "abs", "add", "astype", "clip", "cos", "div", "eq", "exp", "ge", "gt", "isfinite", "le",
+    "leaky_relu", "log", "log1p", "lt", "maximum", "minimum", "mul", "ne", "neg", "pow", "relu",
+    "sigmoid", "sign", "sin", "softplus", "sqrt", "square", "sub", "tanh", "where",
+    "dot", "matmul", "outer",
+    "argmax", "argmin", "logsumexp", "max", "mean", "min", "prod", "std", "sum", "var",
+    "broadcast_to", "concatenate", "expand_dims", "flatten", "flip", "getitem", "index_add_to",
+    "pad", "permute", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "transpose",
+    "unsqueeze",
+)
+
+__all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]

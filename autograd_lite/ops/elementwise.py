@@ -1,0 +1,295 @@
+"""Elementwise primitives: arithmetic, transcendental functions, activations and comparisons.
+
+Each op is its NumPy forward with its VJP rules beside it, one per input. Broadcasting needs
+no care here: the engine reduces every gradient to its input's shape (``sum_to``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine import primitive
+from ..tensor import Tensor
+
+# --- arithmetic --------------------------------------------------------------------------------
+
+
+@primitive("add",
+           lambda F, g, ans, x, y: g,
+           lambda F, g, ans, x, y: g)
+def add(x: Any, y: Any) -> np.ndarray:
+    """x + y, elementwise with broadcasting."""
+    return np.add(x, y)
+
+
+@primitive("sub",
+           lambda F, g, ans, x, y: g,
+           lambda F, g, ans, x, y: F.neg(g))
+def sub(x: Any, y: Any) -> np.ndarray:
+    """x - y, elementwise with broadcasting."""
+    return np.subtract(x, y)
+
+
+@primitive("mul",
+           lambda F, g, ans, x, y: F.mul(g, y),
+           lambda F, g, ans, x, y: F.mul(g, x))
+def mul(x: Any, y: Any) -> np.ndarray:
+    """x * y, elementwise with broadcasting."""
+    return np.multiply(x, y)
+
+
+@primitive("div",
+           lambda F, g, ans, x, y: F.div(g, y),
+           lambda F, g, ans, x, y: F.neg(F.div(F.mul(g, ans), y)))
+def div(x: Any, y: Any) -> np.ndarray:
+    """x / y, elementwise with broadcasting (true division)."""
+    return np.true_divide(x, y)
+
+
+@primitive("neg", lambda F, g, ans, x: F.neg(g))
+def neg(x: Any) -> np.ndarray:
+    """-x."""
+    return np.negative(x)
+
+
+def _pow_vjp_base(F, g, ans, x, y):
+    return F.mul(g, F.mul(y, F.pow(x, y - 1)))  # y may be a constant: plain arithmetic
+
+
+def _pow_vjp_exponent(F, g, ans, x, y):
+    # d(x**y)/dy = x**y log x; at x == 0 the product is 0 (for y > 0), so log is taken of 1.
+    safe_base = F.where(F.eq(x, 0), 1, x)
+    return F.mul(g, F.mul(ans, F.log(safe_base)))
+
+
+@primitive("pow", _pow_vjp_base, _pow_vjp_exponent)
+def pow(x: Any, y: Any) -> np.ndarray:
+    """x ** y, elementwise with broadcasting (tensor ** number, number ** tensor, tensor ** tensor).
+
+    The gradient with respect to the exponent is x**y * log(x): NaN for negative bases.
+    """
+    return np.power(x, y)
+
+
+@primitive("square", lambda F, g, ans, x: F.mul(g, F.mul(x, 2)))
+def square(x: Any) -> np.ndarray:
+    """x * x (a primitive because losses square differences on every step)."""
+    return np.square(x)
+
+
+# --- transcendental ------------------------------------------------------------------------
+
+
+@primitive("exp", lambda F, g, ans, x: F.mul(g, ans))
+def exp(x: Any) -> np.ndarray:
+    """e ** x."""
+    return np.exp(x)
+
+
+@primitive("log", lambda F, g, ans, x: F.div(g, x))
+def log(x: Any) -> np.ndarray:
+    """Natural logarithm; -inf at 0 and NaN below."""
+    return np.log(x)
+
+
+@primitive("log1p", lambda F, g, ans, x: F.div(g, F.add(x, 1)))
+def log1p(x: Any) -> np.ndarray:
+    """log(1 + x), accurate for small x."""
+    return np.log1p(x)
+
+
+@primitive("sqrt", lambda F, g, ans, x: F.div(g, F.mul(ans, 2)))
+def sqrt(x: Any) -> np.ndarray:
+    """Square root; the gradient is infinite at 0."""
+    return np.sqrt(x)
+
+
+@primitive("sin", lambda F, g, ans, x: F.mul(g, F.cos(x)))
+def sin(x: Any) -> np.ndarray:
+    """Sine (radians)."""
+    return np.sin(x)
+
+
+@primitive("cos", lambda F, g, ans, x: F.neg(F.mul(g, F.sin(x))))
+def cos(x: Any) -> np.ndarray:
+    """Cosine (radians)."""
+    return np.cos(x)
+
+
+@primitive("tanh", lambda F, g, ans, x: F.mul(g, F.sub(1, F.square(ans))))
+def tanh(x: Any) -> np.ndarray:
+    """Hyperbolic tangent."""
+    return np.tanh(x)
+
+
+@primitive("sigmoid", lambda F, g, ans, x: F.mul(g, F.mul(ans, F.sub(1, ans))))
+def sigmoid(x: Any) -> np.ndarray:
+    """The logistic function 1 / (1 + e**-x), stable for any x.
+
+    Computed as (1 + tanh(x / 2)) / 2, which never overflows (a primitive for that reason).
+    """
+    return np.tanh(np.multiply(x, 0.5)) * 0.5 + 0.5
+
+
+@primitive("softplus", lambda F, g, ans, x: F.mul(g, F.sigmoid(x)))
+def softplus(x: Any) -> np.ndarray:
+    """log(1 + e**x), stable for any x (a primitive for that reason)."""
+    return np.logaddexp(0, x)
+
+
+# --- piecewise: kinks follow PyTorch (relu'(0) = 0, abs'(0) = 0, ties split evenly) ----------
+
+
+@primitive("sign", differentiable=False)
+def sign(x: Any) -> np.ndarray:
+    """-1, 0 or 1 by the sign of x (its gradient is zero, so it records no graph)."""
+    return np.sign(x)
+
+
+@primitive("abs", lambda F, g, ans, x: F.mul(g, F.sign(x)))
+def abs(x: Any) -> np.ndarray:
+    """|x|; the gradient at 0 is 0."""
+    return np.abs(x)
+
+
+@primitive("relu", lambda F, g, ans, x: F.where(F.gt(x, 0), g, 0))
+def relu(x: Any) -> np.ndarray:
+    """max(x, 0); the gradient at 0 is 0."""
+    return np.maximum(x, 0)
+
+
+@primitive("leaky_relu",
+           lambda F, g, ans, x, negative_slope: F.where(F.gt(x, 0), g,
+                                                        F.mul(g, negative_slope)))
+def _leaky_relu(x: Any, negative_slope: float) -> np.ndarray:
+    return np.where(np.greater(x, 0), x, np.multiply(x, negative_slope))
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, ``negative_slope * x`` otherwise (the gradient at 0 is the slope)."""
+    return _leaky_relu(x, negative_slope=float(negative_slope))
+
+
+def _split_ties(F, g, x, y):
+    """Gradient for x in max(x, y): all of it where x wins, half on ties (PyTorch's rule)."""
+    return F.where(F.gt(x, y), g, F.where(F.eq(x, y), F.mul(g, 0.5), 0))
+
+
+@primitive("maximum",
+           lambda F, g, ans, x, y: _split_ties(F, g, x, y),
+           lambda F, g, ans, x, y: _split_ties(F, g, y, x))
+def maximum(x: Any, y: Any) -> np.ndarray:
+    """Elementwise larger of x and y; on ties each input gets half the gradient."""
+    return np.maximum(x, y)
+
+
+@primitive("minimum",
+           lambda F, g, ans, x, y: _split_ties(F, g, y, x),
+           lambda F, g, ans, x, y: _split_ties(F, g, x, y))
+def minimum(x: Any, y: Any) -> np.ndarray:
+    """Elementwise smaller of x and y; on ties each input gets half the gradient."""
+    return np.minimum(x, y)
+
+
+def _clip_vjp(F, g, ans, x, low, high):
+    inside = F.eq(ans, x)  # x inside the closed interval [low, high] is passed through
+    return F.where(inside, g, 0)
+
+
+@primitive("clip", _clip_vjp)
+def _clip(x: Any, low: float | None, high: float | None) -> np.ndarray:
+    return np.clip(x, low, high)
+
+
+def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
+    """Limit x to [min, max] (either may be None); the gradient passes inside the closed interval.
+
+    Raises ValueError when both bounds are None or min > max.
+    """
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"clip: min ({min}) must not exceed max ({max})")
+    return _clip(x, low=min, high=max)
+
+
+@primitive("where",
+           None,
+           lambda F, g, ans, condition, x, y: F.where(condition, g, 0),
+           lambda F, g, ans, condition, x, y: F.where(condition, 0, g))
+def _where(condition: Any, x: Any, y: Any) -> np.ndarray:
+    return np.where(condition, x, y)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """Elementwise ``x`` where ``condition`` is true, else ``y`` (all three broadcast).
+
+    ``condition`` must be boolean (a comparison's result); its gradient is not defined.
+    """
+    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"where: condition must be boolean, got dtype {mask.dtype}")
+    return _where(mask, x, y)
+
+
+# --- comparisons and logic: boolean results, no gradient ------------------------------------
+
+
+@primitive("eq", differentiable=False)
+def eq(x: Any, y: Any) -> np.ndarray:
+    """x == y elementwise, as a bool tensor."""
+    return np.equal(x, y)
+
+
+@primitive("ne", differentiable=False)
+def ne(x: Any, y: Any) -> np.ndarray:
+    """x != y elementwise, as a bool tensor."""
+    return np.not_equal(x, y)
+
+
+@primitive("lt", differentiable=False)
+def lt(x: Any, y: Any) -> np.ndarray:
+    """x < y elementwise, as a bool tensor."""
+    return np.less(x, y)
+
+
+@primitive("le", differentiable=False)
+def le(x: Any, y: Any) -> np.ndarray:
+    """x <= y elementwise, as a bool tensor."""
+    return np.less_equal(x, y)
+
+
+@primitive("gt", differentiable=False)
+def gt(x: Any, y: Any) -> np.ndarray:
+    """x > y elementwise, as a bool tensor."""
+    return np.greater(x, y)
+
+
+@primitive("ge", differentiable=False)
+def ge(x: Any, y: Any) -> np.ndarray:
+    """x >= y elementwise, as a bool tensor."""
+    return np.greater_equal(x, y)
+
+
+@primitive("isfinite", differentiable=False)
+def isfinite(x: Any) -> np.ndarray:
+    """True where x is neither NaN nor infinite."""
+    return np.isfinite(x)
+
+
+# --- dtype ---------------------------------------------------------------------------------
+
+
+@primitive("astype", lambda F, g, ans, x, dtype: F.astype(g, dtype=x.dtype))
+def _astype(x: Any, dtype: np.dtype) -> np.ndarray:
+    return np.asarray(x).astype(dtype)
+
+
+def astype(x: Any, dtype: Any) -> Tensor:
+    """Convert to ``dtype``; differentiable between float dtypes (the gradient converts back)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biuf":
+        raise TypeError(f"astype: unsupported dtype {dtype}")
+    return _astype(x, dtype=dtype)

@@ -1,0 +1,188 @@
+"""Reductions over axes: sum, mean, max, min, logsumexp, var, std, prod, argmax, argmin.
+
+Public functions take ``axis`` as None, an int or a tuple (negative allowed) and ``keepdims``;
+they normalise the axis once and hand the primitive a sorted tuple of non-negative axes.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any
+
+import numpy as np
+
+from ..engine import primitive
+from ..tensor import Tensor
+from .shape import normalize_axes
+
+
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of a reduction over ``axis`` with keepdims=True."""
+    return tuple(1 if i in axis else size for i, size in enumerate(shape))
+
+
+def _spread(F, g, x, axis, keepdims):
+    """Broadcast a reduced gradient back over the reduced axes of x."""
+    if not keepdims:
+        g = F.reshape(g, shape=_kept_shape(x.shape, axis))
+    return F.broadcast_to(g, shape=x.shape)
+
+
+def _as_tensor_input(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+@primitive("sum", lambda F, g, ans, x, axis, keepdims: _spread(F, g, x, axis, keepdims))
+def _sum(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum over ``axis`` (None: all axes; int or tuple, negative allowed).
+
+    Example: ``ag.sum(x, axis=0)`` turns shape (3, 4) into (4,); ``keepdims=True`` gives (1, 4).
+    """
+    x = _as_tensor_input(x)
+    return _sum(x, axis=normalize_axes(axis, x.ndim, "sum"), keepdims=bool(keepdims))
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over ``axis`` (same axis rules as ``sum``)."""
+    x = _as_tensor_input(x)
+    axes = normalize_axes(axis, x.ndim, "mean")
+    count = math.prod(x.shape[i] for i in axes)
+    return _sum(x, axis=axes, keepdims=bool(keepdims)) / builtins.max(count, 1)
+
+
+def _extreme_vjp(F, g, ans, x, axis, keepdims):
+    """Gradient of max/min: shared evenly among the elements equal to the extreme."""
+    kept = _kept_shape(x.shape, axis)
+    winners = F.astype(F.eq(x, F.reshape(ans, shape=kept)), dtype=g.dtype)
+    share = F.div(winners, F.sum(winners, axis=axis, keepdims=True))
+    return F.mul(_spread(F, g, x, axis, keepdims), share)
+
+
+@primitive("max", _extreme_vjp)
+def _max(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+@primitive("min", _extreme_vjp)
+def _min(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+def _reduce_nonempty(prim, x: Any, axis: Any, keepdims: bool, name: str) -> Tensor:
+    x = _as_tensor_input(x)
+    axes = normalize_axes(axis, x.ndim, name)
+    if any(x.shape[i] == 0 for i in axes):
+        raise ValueError(f"{name}: cannot reduce over an empty axis (shape {x.shape}, "
+                         f"axis {axis})")
+    return prim(x, axis=axes, keepdims=bool(keepdims))
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Largest element over ``axis``; tied maxima share the gradient evenly."""
+    return _reduce_nonempty(_max, x, axis, keepdims, "max")
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Smallest element over ``axis``; tied minima share the gradient evenly."""
+    return _reduce_nonempty(_min, x, axis, keepdims, "min")
+
+
+def _logsumexp_vjp(F, g, ans, x, axis, keepdims):
+    kept = _kept_shape(x.shape, axis)
+    softmax = F.exp(F.sub(x, F.reshape(ans, shape=kept)))
+    return F.mul(_spread(F, g, x, axis, keepdims), softmax)
+
+
+@primitive("logsumexp", _logsumexp_vjp)
+def _logsumexp(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0)
+    total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return total if keepdims else np.reshape(total, np.delete(total.shape, axis))
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``axis``, computed without overflow (a primitive for stability)."""
+    return _reduce_nonempty(_logsumexp, x, axis, keepdims, "logsumexp")
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Variance over ``axis`` (NumPy's convention: ``ddof=0`` divides by N; 1 gives unbiased).
+
+    Raises ValueError when fewer than ``ddof + 1`` elements are reduced.
+    """
+    x = _as_tensor_input(x)
+    axes = normalize_axes(axis, x.ndim, "var")
+    count = math.prod(x.shape[i] for i in axes)
+    if count - ddof <= 0:
+        raise ValueError(f"var: {count} elements over axis {axis} of shape {x.shape} are too "
+                         f"few for ddof={ddof}")
+    centered = x - mean(x, axes, keepdims=True)
+    return _sum(centered * centered, axis=axes, keepdims=bool(keepdims)) / (count - ddof)
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Standard deviation over ``axis``: sqrt of ``var`` (same ``ddof`` rule)."""
+    from .elementwise import sqrt
+
+    return sqrt(var(x, axis, keepdims, ddof))
+
+
+def _prod_vjp(F, g, ans, x, axis, keepdims):
+    # The gradient of each element is the product of the others. Without zeros that is
+    # ans / x; with one zero only the zero gets a gradient; with two or more none does.
+    kept = _kept_shape(x.shape, axis)
+    is_zero = F.eq(x, 0)
+    zero_count = F.sum(F.astype(is_zero, dtype=np.dtype(np.int64)), axis=axis, keepdims=True)
+    nonzero = F.where(is_zero, 1, x)
+    product_of_nonzero = F.prod(nonzero, axis=axis, keepdims=True)
+    without_zeros = F.div(F.reshape(ans, shape=kept), nonzero)
+    only_zero = F.where(is_zero, product_of_nonzero, 0)
+    others = F.where(F.eq(zero_count, 0), without_zeros,
+                     F.where(F.eq(zero_count, 1), only_zero, 0))
+    return F.mul(_spread(F, g, x, axis, keepdims), others)
+
+
+@primitive("prod", _prod_vjp)
+def _prod(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Product over ``axis``; the gradient is right with zeros in the input."""
+    x = _as_tensor_input(x)
+    return _prod(x, axis=normalize_axes(axis, x.ndim, "prod"), keepdims=bool(keepdims))
+
+
+@primitive("argmax", differentiable=False)
+def _argmax(x: Any, axis: int | None, keepdims: bool) -> np.ndarray:
+    return np.argmax(x, axis=axis, keepdims=keepdims)
+
+
+@primitive("argmin", differentiable=False)
+def _argmin(x: Any, axis: int | None, keepdims: bool) -> np.ndarray:
+    return np.argmin(x, axis=axis, keepdims=keepdims)
+
+
+def _arg_extreme(prim, x: Any, axis: int | None, keepdims: bool, name: str) -> Tensor:
+    x = _as_tensor_input(x)
+    if x.size == 0:
+        raise ValueError(f"{name}: the tensor is empty (shape {x.shape})")
+    if axis is not None:
+        (axis,) = normalize_axes(axis, x.ndim, name)
+    return prim(x, axis=axis, keepdims=bool(keepdims))
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the largest element (over the flattened tensor when ``axis`` is None); int64."""
+    return _arg_extreme(_argmax, x, axis, keepdims, "argmax")
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the smallest element (over the flattened tensor when ``axis`` is None); int64."""
+    return _arg_extreme(_argmin, x, axis, keepdims, "argmin")

@@ -1,0 +1,542 @@
+"""Tensor: a NumPy array that remembers how it was computed, and the factories that make one.
+
+Every method that computes is a one-line delegation to a function in ``autograd_lite.ops``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+_default_dtype = np.dtype(np.float32)
+_rng = np.random.default_rng()
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the float dtype that Python numbers become (float32 unless changed).
+
+    Raises TypeError for a non-float dtype.
+    """
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a float dtype, got {dtype}")
+    _default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    """Return the float dtype that Python numbers become."""
+    return _default_dtype
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the generator behind ``rand``, ``randn``, dropout and ``nn.init``; return it."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    return _rng
+
+
+def default_generator() -> np.random.Generator:
+    """Return the NumPy Generator behind ``rand``, ``randn``, dropout and ``nn.init``."""
+    return _rng
+
+
+def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
+    """Convert user data to an array: Python numbers -> default float dtype, arrays keep theirs."""
+    if isinstance(data, Tensor):
+        array = data.data
+    elif isinstance(data, np.ndarray):
+        array = data
+    else:
+        try:
+            array = np.asarray(data)
+        except ValueError as error:
+            raise ValueError(f"{where}: could not make an array of the data (ragged nested "
+                             f"lists?): {error}") from None
+        if array.dtype.kind in "iuf" and dtype is None and not isinstance(data, np.generic):
+            array = array.astype(_default_dtype)
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: expected numbers, got data of dtype {array.dtype} "
+                        f"(type {type(data).__name__})")
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that records the operations that produce it.
+
+    ``data`` is the NumPy array; ``grad`` holds the accumulated gradient (a Tensor) after
+    ``backward()``; ``requires_grad`` asks for gradients of this tensor. Python numbers become
+    the default float dtype (float32); NumPy arrays keep their dtype. Integer and bool tensors
+    hold indices, labels and masks and cannot require grad.
+    """
+
+    __slots__ = ("data", "grad", "name", "_requires_grad", "_op", "_inputs", "_params", "_seq",
+                 "_pending", "_hooks", "_retains_grad", "_scope", "_trace", "__weakref__")
+    __array_ufunc__ = None  # make NumPy defer to our operators: ndarray * Tensor -> Tensor
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
+                 name: str | None = None) -> None:
+        self.data = _to_array(data, dtype, "tensor")
+        self.grad = None
+        self.name = name
+        self._requires_grad = False
+        self._op = self._inputs = self._params = self._pending = None
+        self._hooks = self._scope = self._trace = None
+        self._retains_grad = False
+        self._seq = next(_engine._sequence)
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _from_op(data: np.ndarray, op: Any, inputs: Any, params: Any, seq: int) -> Tensor:
+        """Wrap an op's output array; it requires grad exactly when ``op`` is recorded."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = t.name = t._pending = t._hooks = t._scope = t._trace = None
+        t._requires_grad = op is not None
+        t._op = op
+        t._inputs = inputs
+        t._params = params
+        t._seq = seq
+        t._retains_grad = False
+        return t
+
+    # --- autograd state -------------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients flow to this tensor. Only float tensors can require grad."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad: only float tensors can require grad, but this "
+                            f"tensor has dtype {self.data.dtype}; convert it first, e.g. "
+                            f"ag.tensor(data, dtype='float32')")
+        if not value and self._op is not None:
+            raise RuntimeError("requires_grad: cannot turn off gradients of a non-leaf tensor; "
+                               "use .detach() to get a tensor outside the graph")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by a recorded op)."""
+        return self._op is None
+
+    @property
+    def op_name(self) -> str | None:
+        """Name of the op that produced this tensor, or None for a leaf."""
+        return None if self._op is None else self._op.name
+
+    def backward(self, gradient: Any = None, retain_graph: bool = False,
+                 create_graph: bool = False) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on.
+
+        ``gradient`` (same shape as self) is required unless self holds one element.
+        ``.grad`` accumulates across calls: clear it with ``zero_grad()`` (or the optimizer's).
+        Saved values are freed afterwards unless ``retain_graph=True``; ``create_graph=True``
+        records the backward pass so the gradients can be differentiated again.
+        """
+        _engine.run_backward([self], None if gradient is None else [gradient],
+                             retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+    def retain_grad(self) -> Tensor:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward; return self."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        self._retains_grad = True
+        return self
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a replacement gradient of the same shape, or None to keep it.
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does "
+                               "not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``.grad = None``)."""
+        self.grad = None
+
+    def detach(self) -> Tensor:
+        """Return a tensor sharing this data, outside the graph (it does not require grad)."""
+        return Tensor._from_op(self.data, None, None, None, next(_engine._sequence))
+
+    # --- array facts ------------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (the transpose of a matrix)."""
+        return _ops.transpose(self)
+
+    def numpy(self) -> np.ndarray:
+        """Return the underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """Return the single element as a Python number; ValueError for other sizes."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only a tensor with one element can be converted to a "
+                             f"Python number, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """Return the data as (nested) Python lists."""
+        return self.data.tolist()
+
+    def astype(self, dtype: Any) -> Tensor:
+        """Return a copy converted to ``dtype`` (differentiable between float dtypes)."""
+        return _ops.astype(self, dtype)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor with shape {self.shape} is "
+                             f"ambiguous; use .any() or .all() on .numpy()")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4,
+                               threshold=100, edgeitems=3)
+        extras = []
+        if self.data.dtype != _default_dtype:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        if self._requires_grad:
+            extras.append("requires_grad=True")
+        if self._op is not None:
+            extras.append(f"op={self._op.name}")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    # --- operators: one-line delegations to autograd_lite.ops ------------------------------
+
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ops.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.eq(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.ne(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ops.lt(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ops.le(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ops.gt(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ops.ge(self, other)
+
+    # --- methods: one-line delegations to autograd_lite.ops --------------------------------
+
+    def exp(self) -> Tensor:
+        return _ops.exp(self)
+
+    def log(self) -> Tensor:
+        return _ops.log(self)
+
+    def log1p(self) -> Tensor:
+        return _ops.log1p(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ops.abs(self)
+
+    def sin(self) -> Tensor:
+        return _ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ops.cos(self)
+
+    def tanh(self) -> Tensor:
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return _ops.relu(self)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return _ops.clip(self, min, max)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.sum(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.mean(self, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.max(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.min(self, axis, keepdims)
+
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return _ops.var(self, axis, keepdims, ddof)
+
+    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return _ops.std(self, axis, keepdims, ddof)
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.prod(self, axis, keepdims)
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.logsumexp(self, axis, keepdims)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return _ops.argmax(self, axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return _ops.argmin(self, axis, keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        return _ops.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+
+    def permute(self, *axes: Any) -> Tensor:
+        return _ops.permute(self, *axes)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        return _ops.swapaxes(self, axis1, axis2)
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        return _ops.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        return _ops.unsqueeze(self, axis)
+
+    def expand_dims(self, axis: Any) -> Tensor:
+        return _ops.expand_dims(self, axis)
+
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        return _ops.flatten(self, start_axis, end_axis)
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        return _ops.broadcast_to(self, shape)
+
+    def flip(self, axis: Any = None) -> Tensor:
+        return _ops.flip(self, axis)
+
+    def matmul(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def dot(self, other: Any) -> Tensor:
+        return _ops.dot(self, other)
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (a no-op if it is already gone)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+# --- factories -----------------------------------------------------------------------------
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
+           name: str | None = None) -> Tensor:
+    """Make a tensor from numbers, nested lists or an array.
+
+    Python numbers become the default float dtype (float32), NumPy arrays keep their dtype,
+    ``dtype`` overrides both. ``requires_grad=True`` needs a float dtype (TypeError otherwise).
+    Example: ``ag.tensor([[1, 2], [3, 4]], requires_grad=True)``.
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+
+
+def _shape_of(shape: tuple, where: str) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))``; reject negative or non-integer sizes."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for size in shape:
+        if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
+            raise TypeError(f"{where}: sizes must be integers, got {shape!r}")
+        if size < 0:
+            raise ValueError(f"{where}: sizes must be non-negative, got {shape!r}")
+    return tuple(int(size) for size in shape)
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    return _default_dtype if dtype is None else np.dtype(dtype)
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return Tensor(np.zeros(_shape_of(shape, "zeros"), _float_dtype(dtype)),
+                  requires_grad=requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    return Tensor(np.ones(_shape_of(shape, "ones"), _float_dtype(dtype)),
+                  requires_grad=requires_grad)
+
+
+def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False
+         ) -> Tensor:
+    """A tensor of ``shape`` filled with ``fill_value``."""
+    shape = _shape_of((shape,) if isinstance(shape, int) else tuple(shape), "full")
+    return Tensor(np.full(shape, fill_value, _float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def zeros_like(other: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and, unless given, the dtype) of ``other``."""
+    return Tensor(np.zeros_like(np.asarray(other), dtype=dtype), requires_grad=requires_grad)
+
+
+def ones_like(other: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and, unless given, the dtype) of ``other``."""
+    return Tensor(np.ones_like(np.asarray(other), dtype=dtype), requires_grad=requires_grad)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, stop) like ``np.arange``; ints stay int64 by default."""
+    values = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if dtype is None and values.dtype.kind == "f":
+        dtype = _default_dtype
+    return Tensor(values, dtype=dtype, requires_grad=requires_grad)
+
+
+def linspace(start: float, stop: float, num: int = 50, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
+    return Tensor(np.linspace(start, stop, num, dtype=_float_dtype(dtype)),
+                  requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An ``n x m`` identity matrix (square when ``m`` is omitted)."""
+    return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from the generator seeded by ``manual_seed``."""
+    values = _rng.random(_shape_of(shape, "rand"), dtype=np.float64)
+    return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the generator seeded by ``manual_seed``."""
+    values = _rng.standard_normal(_shape_of(shape, "randn"), dtype=np.float64)
+    return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+# The engine and the ops build on Tensor, so they are bound after the class exists.
+from . import engine as _engine  # noqa: E402
+from . import ops as _ops  # noqa: E402
