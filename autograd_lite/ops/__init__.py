@@ -15,6 +15,7 @@ from .shape import (
     broadcast_to, concatenate, expand_dims, flatten, flip, getitem, index_add_to, pad, permute,
     reshape, split, squeeze, stack, sum_to, swapaxes, transpose, unsqueeze,
 )
+from .window import fold, unfold
 
 PUBLIC_OPS = (
     "abs", "add", "astype", "clip", "cos", "div", "eq", "exp", "ge", "gt", "isfinite", "le",
@@ -25,6 +26,7 @@ PUBLIC_OPS = (
     "broadcast_to", "concatenate", "expand_dims", "flatten", "flip", "getitem", "index_add_to",
     "pad", "permute", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "transpose",
     "unsqueeze",
+    "fold", "unfold",
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]
