@@ -6,12 +6,13 @@
     >>> x.grad
     tensor([2., 4., 6.])
 """
+# ruff: noqa: I001 - tensor comes first: the engine and the ops import the Tensor class.
 
 from .tensor import (
     Tensor, arange, default_generator, eye, full, get_default_dtype, linspace, manual_seed, ones,
     ones_like, rand, randn, set_default_dtype, tensor, zeros, zeros_like,
 )
-from .engine import (  # noqa: I001 - the engine is imported after the Tensor it builds on
+from .engine import (
     detect_anomaly, enable_grad, grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled,
 )
 from .ops import *  # noqa: F403 - the public ops, listed in ops.PUBLIC_OPS

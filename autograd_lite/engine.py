@@ -164,10 +164,16 @@ def primitive(name: str, *vjps: Callable, vjp_any: Callable | None = None,
 
 def _constant(value: Any, name: str, dtype: np.dtype | None) -> Any:
     """Turn a non-tensor operand into a NumPy constant that follows the tensors' float dtype."""
-    if isinstance(value, (bool, int, float)):
-        return value  # NumPy treats Python scalars as weakly typed: float32 stays float32
+    if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+        # NumPy treats Python scalars as weakly typed: float32 stays float32. (np.float64
+        # subclasses float but is strongly typed, so it takes the array path below.)
+        return value
     if isinstance(value, (np.ndarray, np.generic, list, tuple)):
-        array = np.asarray(value)
+        try:
+            array = np.asarray(value)
+        except ValueError:
+            raise ValueError(f"{name}: could not make an array of the operand (ragged nested "
+                             f"lists?)") from None
         if array.dtype == object or array.dtype.kind not in "biuf":
             raise TypeError(f"{name}: unsupported operand of dtype {array.dtype}; expected "
                             "numbers, a numeric array or a Tensor")
@@ -223,7 +229,8 @@ def _explain(name: str, error: Exception, arrays: Sequence[Any]) -> Exception:
     if "broadcast" in message and len(arrays) >= 2:
         shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays)
         return ValueError(f"{name}: shapes {shapes} cannot be broadcast together")
-    return type(error)(f"{name}: {message} ({_describe(arrays)})")
+    base = next(kind for kind in (IndexError, TypeError, ValueError) if isinstance(error, kind))
+    return base(f"{name}: {message} ({_describe(arrays)})")
 
 
 def _check_finite(array: Any, where: str, arrays: Sequence[Any], trace: list[str] | None = None

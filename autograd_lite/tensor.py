@@ -459,6 +459,13 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
 
 
+def as_input(x: Any, where: str) -> Tensor:
+    """Return ``x`` if it is a Tensor, else a constant tensor of it; errors name ``where``."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor._from_op(_to_array(x, None, where), None, None, None, next(_engine._sequence))
+
+
 def _shape_of(shape: tuple, where: str) -> tuple[int, ...]:
     """Accept ``f(2, 3)`` and ``f((2, 3))``; reject negative or non-integer sizes."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):

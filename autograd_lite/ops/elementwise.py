@@ -169,6 +169,9 @@ def _leaky_relu(x: Any, negative_slope: float) -> np.ndarray:
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, ``negative_slope * x`` otherwise (the gradient at 0 is the slope)."""
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float,
+                                                                           np.number)):
+        raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
     return _leaky_relu(x, negative_slope=float(negative_slope))
 
 
@@ -289,7 +292,10 @@ def _astype(x: Any, dtype: np.dtype) -> np.ndarray:
 
 def astype(x: Any, dtype: Any) -> Tensor:
     """Convert to ``dtype``; differentiable between float dtypes (the gradient converts back)."""
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"astype: {dtype!r} is not a dtype; use e.g. 'float32'") from None
     if dtype.kind not in "biuf":
         raise TypeError(f"astype: unsupported dtype {dtype}")
     return _astype(x, dtype=dtype)

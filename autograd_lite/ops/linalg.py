@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import primitive
-from ..tensor import Tensor
+from ..tensor import Tensor, as_input
 from .shape import reshape
 
 
@@ -74,13 +74,15 @@ def matmul(a: Any, b: Any) -> Tensor:
     that axis is dropped. N-D operands are stacks of matrices whose batch axes broadcast.
     Raises ValueError naming both shapes when the inner sizes differ.
     """
+    a, b = as_input(a, "matmul"), as_input(b, "matmul")
     _check_matmul(a, b)
     return _matmul(a, b)
 
 
 def dot(a: Any, b: Any) -> Tensor:
     """Inner product of two 1-D tensors (or matmul for 2-D ones, as ``np.dot``)."""
-    if np.ndim(a) > 2 or np.ndim(b) > 2:
+    a, b = as_input(a, "dot"), as_input(b, "dot")
+    if a.ndim > 2 or b.ndim > 2:
         raise ValueError(f"dot: expects 1-D or 2-D operands, got shapes {np.shape(a)} and "
                          f"{np.shape(b)}; use matmul for batches")
     return matmul(a, b)
@@ -88,7 +90,8 @@ def dot(a: Any, b: Any) -> Tensor:
 
 def outer(a: Any, b: Any) -> Tensor:
     """Outer product of two 1-D tensors: (n,) and (m,) -> (n, m)."""
-    if np.ndim(a) != 1 or np.ndim(b) != 1:
+    a, b = as_input(a, "outer"), as_input(b, "outer")
+    if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"outer: expects 1-D operands, got shapes {np.shape(a)} and "
                          f"{np.shape(b)}")
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))

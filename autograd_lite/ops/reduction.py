@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from ..engine import primitive
-from ..tensor import Tensor
-from .shape import normalize_axes
+from ..tensor import Tensor, as_input
+from .shape import normalize_axes, normalize_axis
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
@@ -29,9 +29,6 @@ def _spread(F, g, x, axis, keepdims):
     return F.broadcast_to(g, shape=x.shape)
 
 
-def _as_tensor_input(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
 
 @primitive("sum", lambda F, g, ans, x, axis, keepdims: _spread(F, g, x, axis, keepdims))
 def _sum(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
@@ -43,13 +40,13 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
     Example: ``ag.sum(x, axis=0)`` turns shape (3, 4) into (4,); ``keepdims=True`` gives (1, 4).
     """
-    x = _as_tensor_input(x)
+    x = as_input(x, "sum")
     return _sum(x, axis=normalize_axes(axis, x.ndim, "sum"), keepdims=bool(keepdims))
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Arithmetic mean over ``axis`` (same axis rules as ``sum``)."""
-    x = _as_tensor_input(x)
+    x = as_input(x, "mean")
     axes = normalize_axes(axis, x.ndim, "mean")
     count = math.prod(x.shape[i] for i in axes)
     return _sum(x, axis=axes, keepdims=bool(keepdims)) / builtins.max(count, 1)
@@ -74,7 +71,7 @@ def _min(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
 
 
 def _reduce_nonempty(prim, x: Any, axis: Any, keepdims: bool, name: str) -> Tensor:
-    x = _as_tensor_input(x)
+    x = as_input(x, name)
     axes = normalize_axes(axis, x.ndim, name)
     if any(x.shape[i] == 0 for i in axes):
         raise ValueError(f"{name}: cannot reduce over an empty axis (shape {x.shape}, "
@@ -116,7 +113,7 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
 
     Raises ValueError when fewer than ``ddof + 1`` elements are reduced.
     """
-    x = _as_tensor_input(x)
+    x = as_input(x, "var")
     axes = normalize_axes(axis, x.ndim, "var")
     count = math.prod(x.shape[i] for i in axes)
     if count - ddof <= 0:
@@ -155,7 +152,7 @@ def _prod(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
 
 def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Product over ``axis``; the gradient is right with zeros in the input."""
-    x = _as_tensor_input(x)
+    x = as_input(x, "prod")
     return _prod(x, axis=normalize_axes(axis, x.ndim, "prod"), keepdims=bool(keepdims))
 
 
@@ -170,11 +167,11 @@ def _argmin(x: Any, axis: int | None, keepdims: bool) -> np.ndarray:
 
 
 def _arg_extreme(prim, x: Any, axis: int | None, keepdims: bool, name: str) -> Tensor:
-    x = _as_tensor_input(x)
+    x = as_input(x, name)
     if x.size == 0:
         raise ValueError(f"{name}: the tensor is empty (shape {x.shape})")
     if axis is not None:
-        (axis,) = normalize_axes(axis, x.ndim, name)
+        axis = normalize_axis(axis, x.ndim, name)
     return prim(x, axis=axis, keepdims=bool(keepdims))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import primitive
-from ..tensor import Tensor
+from ..tensor import Tensor, as_input
 
 
 def normalize_axes(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
@@ -40,13 +40,32 @@ def normalize_axes(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
     return tuple(sorted(result))
 
 
-def _normalize_axis(axis: int, ndim: int, name: str) -> int:
-    (single,) = normalize_axes(axis, ndim, name)
-    return single
+def _shape_arg(shape: Any, name: str) -> tuple[int, ...]:
+    """Turn an int or a sequence of ints into a shape tuple; TypeError naming ``name`` else."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        return (int(shape),)
+    if isinstance(shape, (tuple, list)) and all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
+        return tuple(int(s) for s in shape)
+    raise TypeError(f"{name}: a shape must be an int or a sequence of ints, got {shape!r}")
 
 
-def _as_tensor_input(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _tensor_list(tensors: Any, name: str) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{name}: needs at least one tensor")
+    return [as_input(t, name) for t in tensors]
+
+
+def normalize_axis(axis: int, ndim: int, name: str) -> int:
+    """Turn one int axis (negative allowed) into a non-negative one; errors name ``name``."""
+    axes = normalize_axes(axis, ndim, name) if axis is not None else ()
+    if len(axes) != 1 or isinstance(axis, (tuple, list)):
+        raise TypeError(f"{name}: axis must be a single int, got {axis!r}")
+    return axes[0]
+
 
 
 # --- reshaping -----------------------------------------------------------------------------
@@ -59,8 +78,8 @@ def _reshape(x: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 def reshape(x: Any, shape: Any) -> Tensor:
     """Same data, new ``shape`` (one entry may be -1). ValueError when the sizes differ."""
-    x = _as_tensor_input(x)
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    x = as_input(x, "reshape")
+    shape = _shape_arg(shape, "reshape")
     known = math.prod(s for s in shape if s != -1)
     if shape.count(-1) > 1 or any(s < -1 for s in shape) or (
             -1 not in shape and known != x.size) or (
@@ -78,7 +97,7 @@ def _transpose(x: Any, axes: tuple[int, ...]) -> np.ndarray:
 
 def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (reverse them when ``axes`` is None, as ``np.transpose``)."""
-    x = _as_tensor_input(x)
+    x = as_input(x, "transpose")
     if axes is None:
         axes = tuple(reversed(range(x.ndim)))
     elif sorted(normalize_axes(axes, x.ndim, "transpose")) != list(range(x.ndim)) or len(
@@ -98,17 +117,17 @@ def permute(x: Any, *axes: Any) -> Tensor:
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
-    x = _as_tensor_input(x)
+    x = as_input(x, "swapaxes")
     axes = list(range(x.ndim))
-    a = _normalize_axis(axis1, x.ndim, "swapaxes")
-    b = _normalize_axis(axis2, x.ndim, "swapaxes")
+    a = normalize_axis(axis1, x.ndim, "swapaxes")
+    b = normalize_axis(axis2, x.ndim, "swapaxes")
     axes[a], axes[b] = axes[b], axes[a]
     return _transpose(x, axes=tuple(axes))
 
 
 def expand_dims(x: Any, axis: Any) -> Tensor:
     """Insert axes of size 1 at ``axis`` (an int or a tuple, positions in the result)."""
-    x = _as_tensor_input(x)
+    x = as_input(x, "expand_dims")
     axes = normalize_axes(axis, x.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1),
                           "expand_dims")
     shape = list(x.shape)
@@ -124,7 +143,7 @@ def unsqueeze(x: Any, axis: int) -> Tensor:
 
 def squeeze(x: Any, axis: Any = None) -> Tensor:
     """Remove axes of size 1 (all of them when ``axis`` is None); ValueError for a larger axis."""
-    x = _as_tensor_input(x)
+    x = as_input(x, "squeeze")
     if axis is None:
         axes = tuple(i for i, size in enumerate(x.shape) if size == 1)
     else:
@@ -138,11 +157,11 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 
 def flatten(x: Any, start_axis: int = 0, end_axis: int = -1) -> Tensor:
     """Merge axes ``start_axis`` .. ``end_axis`` (inclusive) into one."""
-    x = _as_tensor_input(x)
+    x = as_input(x, "flatten")
     if x.ndim == 0:
         return _reshape(x, shape=(1,))
-    start = _normalize_axis(start_axis, x.ndim, "flatten")
-    end = _normalize_axis(end_axis, x.ndim, "flatten")
+    start = normalize_axis(start_axis, x.ndim, "flatten")
+    end = normalize_axis(end_axis, x.ndim, "flatten")
     if start > end:
         raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis}")
     merged = math.prod(x.shape[start:end + 1])
@@ -159,8 +178,8 @@ def _broadcast_to(x: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     """Repeat ``x`` along new leading axes and axes of size 1 to reach ``shape``."""
-    x = _as_tensor_input(x)
-    shape = tuple(int(s) for s in shape)
+    x = as_input(x, "broadcast_to")
+    shape = _shape_arg(shape, "broadcast_to")
     try:
         np.broadcast_shapes(x.shape, shape)
     except ValueError:
@@ -187,9 +206,10 @@ def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
     The adjoint of ``broadcast_to``; raises ValueError when ``shape`` does not broadcast to
     ``x``'s shape.
     """
-    x = _as_tensor_input(x)
-    shape = tuple(int(s) for s in shape)
-    if len(shape) > x.ndim or np.broadcast_shapes(shape, x.shape) != x.shape:
+    x = as_input(x, "sum_to")
+    shape = _shape_arg(shape, "sum_to")
+    if len(shape) > x.ndim or any(a not in (1, b) for a, b in zip(reversed(shape),
+                                                                  reversed(x.shape))):
         raise ValueError(f"sum_to: shape {shape} does not broadcast to {x.shape}")
     return _sum_to(x, shape=shape)
 
@@ -210,14 +230,12 @@ def _concatenate(*arrays: Any, axis: int) -> np.ndarray:
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing ``axis``; the other axes must match."""
-    tensors = [_as_tensor_input(t) for t in tensors]
-    if not tensors:
-        raise ValueError("concatenate: needs at least one tensor")
+    tensors = _tensor_list(tensors, "concatenate")
     first = tensors[0]
     if first.ndim == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated; use "
                          "stack")
-    axis = _normalize_axis(axis, first.ndim, "concatenate")
+    axis = normalize_axis(axis, first.ndim, "concatenate")
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(
                 a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis):
@@ -228,13 +246,11 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new ``axis``."""
-    tensors = [_as_tensor_input(t) for t in tensors]
-    if not tensors:
-        raise ValueError("stack: needs at least one tensor")
+    tensors = _tensor_list(tensors, "stack")
     if any(t.shape != tensors[0].shape for t in tensors):
         raise ValueError(f"stack: all tensors need the same shape, got "
                          f"{[t.shape for t in tensors]}")
-    axis = _normalize_axis(axis, tensors[0].ndim + 1, "stack")
+    axis = normalize_axis(axis, tensors[0].ndim + 1, "stack")
     return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
 
 
@@ -243,8 +259,10 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> li
 
     Raises ValueError when an int does not divide the axis evenly.
     """
-    x = _as_tensor_input(x)
-    axis = _normalize_axis(axis, x.ndim, "split")
+    x = as_input(x, "split")
+    if x.ndim == 0:
+        raise ValueError("split: cannot split a zero-dimensional tensor")
+    axis = normalize_axis(axis, x.ndim, "split")
     length = x.shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         sections = int(indices_or_sections)
@@ -252,8 +270,12 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> li
             raise ValueError(f"split: axis {axis} of size {length} cannot be split into "
                              f"{sections} equal sections")
         bounds = [i * (length // sections) for i in range(sections + 1)]
-    else:
+    elif isinstance(indices_or_sections, (tuple, list)) and all(
+            isinstance(i, (int, np.integer)) for i in indices_or_sections):
         bounds = [0] + [builtins.min(int(i), length) for i in indices_or_sections] + [length]
+    else:
+        raise TypeError(f"split: expected a number of sections or a list of indices, got "
+                        f"{indices_or_sections!r}")
     return [getitem(x, (slice(None),) * axis + (slice(a, builtins.max(a, b)),))
             for a, b in zip(bounds[:-1], bounds[1:])]
 
@@ -271,10 +293,10 @@ def _pad(x: Any, pad_width: tuple[tuple[int, int], ...], value: float) -> np.nda
 def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     """Pad with a constant ``value``; ``pad_width`` as in ``np.pad``: an int, a (before, after)
     pair for every axis, or one pair per axis. Negative widths raise ValueError."""
-    x = _as_tensor_input(x)
+    x = as_input(x, "pad")
     try:
         widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
-    except ValueError:
+    except (TypeError, ValueError):
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor with {x.ndim} "
                          f"dimensions; give one (before, after) pair per axis") from None
     if (widths < 0).any():
@@ -284,7 +306,7 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
 
 def flip(x: Any, axis: Any = None) -> Tensor:
     """Reverse the order of elements along ``axis`` (all axes when None)."""
-    x = _as_tensor_input(x)
+    x = as_input(x, "flip")
     axes = normalize_axes(axis, x.ndim, "flip")
     return getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None)
                             for i in range(x.ndim)))
@@ -321,7 +343,10 @@ def _normalize_index(index: Any, name: str) -> tuple:
         if isinstance(i, Tensor):
             i = i.data
         elif isinstance(i, list):
-            i = np.asarray(i)
+            try:
+                i = np.asarray(i)
+            except ValueError:
+                raise IndexError(f"{name}: the list index {i!r} is ragged") from None
         if isinstance(i, np.ndarray):
             if i.dtype.kind not in "biu":
                 raise IndexError(f"{name}: arrays used as indices must be integer or boolean, "
@@ -339,11 +364,11 @@ def getitem(x: Any, index: Any) -> Tensor:
     The gradient scatter-adds into the indexed positions, so repeated indices accumulate.
     Raises IndexError naming the index and shape when an index is out of range.
     """
-    x = _as_tensor_input(x)
+    x = as_input(x, "getitem")
     return _getitem(x, index=_normalize_index(index, "getitem"))
 
 
 def index_add_to(values: Any, index: Any, shape: Sequence[int]) -> Tensor:
     """Zeros of ``shape`` with ``values`` added at ``index`` (the adjoint of ``getitem``)."""
     return _index_add_to(values, index=_normalize_index(index, "index_add_to"),
-                         shape=tuple(int(s) for s in shape))
+                         shape=_shape_arg(shape, "index_add_to"))
