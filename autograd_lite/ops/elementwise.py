@@ -213,6 +213,10 @@ def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
     """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
+    for bound in (min, max):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(
+                bound, (int, float, np.number))):
+            raise TypeError(f"clip: bounds must be numbers or None, got {bound!r}")
     if min is not None and max is not None and min > max:
         raise ValueError(f"clip: min ({min}) must not exceed max ({max})")
     return _clip(x, low=min, high=max)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine import primitive
 from ..tensor import Tensor, as_input
-from .shape import normalize_axes, normalize_axis
+from .shape import keepdims_flag, normalize_axes, normalize_axis
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
@@ -41,7 +41,8 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     Example: ``ag.sum(x, axis=0)`` turns shape (3, 4) into (4,); ``keepdims=True`` gives (1, 4).
     """
     x = as_input(x, "sum")
-    return _sum(x, axis=normalize_axes(axis, x.ndim, "sum"), keepdims=bool(keepdims))
+    axes = normalize_axes(axis, x.ndim, "sum")
+    return _sum(x, axis=axes, keepdims=keepdims_flag(keepdims, "sum"))
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -49,7 +50,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     x = as_input(x, "mean")
     axes = normalize_axes(axis, x.ndim, "mean")
     count = math.prod(x.shape[i] for i in axes)
-    return _sum(x, axis=axes, keepdims=bool(keepdims)) / builtins.max(count, 1)
+    return _sum(x, axis=axes, keepdims=keepdims_flag(keepdims, "mean")) / builtins.max(count, 1)
 
 
 def _extreme_vjp(F, g, ans, x, axis, keepdims):
@@ -76,7 +77,7 @@ def _reduce_nonempty(prim, x: Any, axis: Any, keepdims: bool, name: str) -> Tens
     if any(x.shape[i] == 0 for i in axes):
         raise ValueError(f"{name}: cannot reduce over an empty axis (shape {x.shape}, "
                          f"axis {axis})")
-    return prim(x, axis=axes, keepdims=bool(keepdims))
+    return prim(x, axis=axes, keepdims=keepdims_flag(keepdims, name))
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -120,7 +121,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
         raise ValueError(f"var: {count} elements over axis {axis} of shape {x.shape} are too "
                          f"few for ddof={ddof}")
     centered = x - mean(x, axes, keepdims=True)
-    return _sum(centered * centered, axis=axes, keepdims=bool(keepdims)) / (count - ddof)
+    squares = _sum(centered * centered, axis=axes, keepdims=keepdims_flag(keepdims, "var"))
+    return squares / (count - ddof)
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
@@ -153,7 +155,8 @@ def _prod(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
 def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Product over ``axis``; the gradient is right with zeros in the input."""
     x = as_input(x, "prod")
-    return _prod(x, axis=normalize_axes(axis, x.ndim, "prod"), keepdims=bool(keepdims))
+    axes = normalize_axes(axis, x.ndim, "prod")
+    return _prod(x, axis=axes, keepdims=keepdims_flag(keepdims, "prod"))
 
 
 @primitive("argmax", differentiable=False)
@@ -172,7 +175,7 @@ def _arg_extreme(prim, x: Any, axis: int | None, keepdims: bool, name: str) -> T
         raise ValueError(f"{name}: the tensor is empty (shape {x.shape})")
     if axis is not None:
         axis = normalize_axis(axis, x.ndim, name)
-    return prim(x, axis=axis, keepdims=bool(keepdims))
+    return prim(x, axis=axis, keepdims=keepdims_flag(keepdims, name))
 
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:

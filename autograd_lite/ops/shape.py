@@ -31,13 +31,20 @@ def normalize_axes(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
     for a in axes:
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
             raise TypeError(f"{name}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
+        if not -ndim <= a < ndim:
             raise ValueError(f"{name}: axis {a} is out of range for a tensor with {ndim} "
                              f"dimensions")
-        result.append(int(a) % builtins.max(ndim, 1))
+        result.append(int(a) % ndim)
     if len(set(result)) != len(result):
         raise ValueError(f"{name}: repeated axis in {axis!r}")
     return tuple(sorted(result))
+
+
+def keepdims_flag(keepdims: Any, name: str) -> bool:
+    """Check that ``keepdims`` is a bool (TypeError naming ``name`` otherwise)."""
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"{name}: keepdims must be True or False, got {keepdims!r}")
+    return bool(keepdims)
 
 
 def _shape_arg(shape: Any, name: str) -> tuple[int, ...]:
@@ -100,11 +107,13 @@ def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     x = as_input(x, "transpose")
     if axes is None:
         axes = tuple(reversed(range(x.ndim)))
+    elif not isinstance(axes, (tuple, list)):
+        raise TypeError(f"transpose: axes must be a sequence of ints, got {axes!r}")
     elif sorted(normalize_axes(axes, x.ndim, "transpose")) != list(range(x.ndim)) or len(
             axes) != x.ndim:
         raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the "
                          f"{x.ndim} axes of shape {x.shape}")
-    axes = tuple(int(a) % builtins.max(x.ndim, 1) for a in axes)
+    axes = tuple(int(a) % x.ndim for a in axes)
     return _transpose(x, axes=axes)
 
 
@@ -296,12 +305,14 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     x = as_input(x, "pad")
     try:
         widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
-    except (TypeError, ValueError):
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor with {x.ndim} "
-                         f"dimensions; give one (before, after) pair per axis") from None
+                         f"dimensions (give one (before, after) pair per axis), or the value "
+                         f"{value!r} is not a number") from None
     if (widths < 0).any():
         raise ValueError(f"pad: pad widths must be non-negative, got {pad_width!r}")
-    return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), value=float(value))
+    return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
 
 
 def flip(x: Any, axis: Any = None) -> Tensor:
