@@ -4,8 +4,49 @@ No derivative is written anywhere in this package (a test checks): layers, activ
 losses are compositions of primitives, so their gradients (of any order) come from the engine.
 """
 
+from . import functional, init
 from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .layers import (
+    ELU,
+    GELU,
+    BatchNorm1d,
+    BatchNorm2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .serialization import load, save
 
-__all__ = ["AvgPool2d", "Conv2d", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
-           "Parameter", "Sequential"]
+__all__ = [
+    "functional", "init",
+    "AvgPool2d", "Conv2d", "MaxPool2d",
+    "ELU", "GELU", "BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "Flatten", "Identity",
+    "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "ReLU", "Sigmoid", "SiLU", "Softmax",
+    "Softplus", "Tanh",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss",
+    "NLLLoss", "SmoothL1Loss",
+    "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
+    "load", "save",
+]

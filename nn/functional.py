@@ -1,0 +1,425 @@
+"""Activations, layers and losses as plain functions, composed only from autograd_lite ops.
+
+No derivative is written here: every gradient comes from the primitives these functions call.
+The modules in ``nn.layers`` and ``nn.losses`` are thin wrappers that hold the parameters and
+options and call these functions.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import autograd_lite as ag
+from autograd_lite import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else ag.tensor(x)
+
+
+# --- activations ---------------------------------------------------------------------------
+
+
+def relu(x: Any) -> Tensor:
+    """max(x, 0) elementwise; the gradient at 0 is 0."""
+    return ag.relu(x)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, ``negative_slope * x`` otherwise."""
+    return ag.leaky_relu(x, negative_slope)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise (the gradient at 0 is ``alpha``)."""
+    x = _as_tensor(x)
+    # exp of the clipped value, so that large positive x never overflows in the unused branch.
+    return ag.where(x > 0, x, (ag.exp(ag.clip(x, max=0.0)) - 1.0) * alpha)
+
+
+def check_gelu_approximation(approximate: str, where: str) -> None:
+    """Raise ValueError unless ``approximate`` is a GELU form this library computes ('tanh')."""
+    if approximate != "tanh":
+        raise ValueError(f"{where}: approximate={approximate!r} is not supported; the exact "
+                         f"GELU needs an erf primitive, so use approximate='tanh'")
+
+
+def gelu(x: Any, approximate: str = "tanh") -> Tensor:
+    """Gaussian error linear unit, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))).
+
+    Only the tanh approximation is available: the exact form needs an erf primitive, which
+    autograd_lite does not have (ValueError for ``approximate='none'``).
+    """
+    check_gelu_approximation(approximate, "gelu")
+    x = _as_tensor(x)
+    inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
+    return x * (ag.tanh(inner) + 1.0) * 0.5
+
+
+def silu(x: Any) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    x = _as_tensor(x)
+    return x * ag.sigmoid(x)
+
+
+def tanh(x: Any) -> Tensor:
+    """Hyperbolic tangent."""
+    return ag.tanh(x)
+
+
+def sigmoid(x: Any) -> Tensor:
+    """The logistic function 1 / (1 + exp(-x)), stable for any x."""
+    return ag.sigmoid(x)
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where ``beta * x > threshold`` (as PyTorch)."""
+    x = _as_tensor(x)
+    scaled = x * beta
+    return ag.where(scaled > threshold, x, ag.softplus(scaled) / beta)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``axis``; never overflows."""
+    return ag.softmax(x, axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """log(softmax(x)) along ``axis``, computed stably as x - logsumexp(x)."""
+    return ag.log_softmax(x, axis)
+
+
+# --- layers --------------------------------------------------------------------------------
+
+
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias, for x of shape (..., in), weight (out, in) and bias (out,).
+
+    Raises ValueError naming both shapes when x's last axis is not ``in``.
+    """
+    x = _as_tensor(x)
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: the input has shape {x.shape} but the weight {weight.shape} "
+                         f"expects {weight.shape[1]} features on the last axis")
+    out = ag.matmul(x, weight.T)
+    return out if bias is None else out + bias
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each element with probability ``p`` and scale the rest by
+    1 / (1 - p) while ``training``; identity otherwise.
+
+    The mask comes from ``ag.default_generator()``, so it is reproducible under
+    ``ag.manual_seed``. Raises ValueError unless 0 <= p <= 1.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
+    x = _as_tensor(x)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    keep = ag.default_generator().random(x.shape) >= p
+    return x * (keep / (1.0 - p)).astype(x.dtype)
+
+
+def batch_norm(x: Any, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (axis 1) of x, shape (N, C, ...), to zero mean and unit variance.
+
+    In training (or without running statistics) the batch's statistics are used, and the
+    running ones, if given, are updated in place: ``running = (1 - momentum) * running +
+    momentum * batch`` (the unbiased variance, as PyTorch). Otherwise the running statistics
+    are used. Then ``weight`` and ``bias`` (shape (C,)) scale and shift. Raises ValueError when
+    training sees a single value per channel.
+    """
+    x = _as_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
+    channels = x.shape[1]
+    axes = (0, *range(2, x.ndim))
+    per_channel = (1, channels) + (1,) * (x.ndim - 2)
+    if training or running_mean is None:
+        count = x.size // max(channels, 1)
+        if count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input shape {x.shape}; use a larger batch or "
+                             f"call .eval()")
+        mean = x.mean(axes, keepdims=True)
+        var = x.var(axes, keepdims=True)
+        if running_mean is not None:
+            running_mean.data[...] = ((1 - momentum) * running_mean.data
+                                      + momentum * mean.data.reshape(channels))
+            running_var.data[...] = ((1 - momentum) * running_var.data
+                                     + momentum * var.data.reshape(channels) * count / (count - 1))
+    else:
+        mean = running_mean.data.reshape(per_channel)
+        var = running_var.data.reshape(per_channel)
+    out = (x - mean) / ag.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    if bias is not None:
+        out = out + bias.reshape(per_channel)
+    return out
+
+
+def layer_norm(x: Any, normalized_shape: tuple[int, ...], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` axes, then scale by ``weight`` and
+    shift by ``bias`` (both of shape ``normalized_shape``).
+
+    Raises ValueError when x's trailing shape is not ``normalized_shape``.
+    """
+    x = _as_tensor(x)
+    normalized_shape = tuple(normalized_shape)
+    count = len(normalized_shape)
+    if x.shape[x.ndim - count:] != normalized_shape or x.ndim < count:
+        raise ValueError(f"layer_norm: the input of shape {x.shape} does not end with the "
+                         f"normalized shape {normalized_shape}")
+    axes = tuple(range(x.ndim - count, x.ndim))
+    mean = x.mean(axes, keepdims=True)
+    var = x.var(axes, keepdims=True)
+    out = (x - mean) / ag.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def _integer_indices(indices: Any, where: str) -> np.ndarray:
+    array = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{where}: expected integer indices, got dtype {array.dtype}; convert "
+                        f"with .astype('int64')")
+    return array
+
+
+def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices`` of any shape.
+
+    The result has shape ``indices.shape + (dim,)``; the gradient scatter-adds into the picked
+    rows (repeated indices accumulate). Rows at ``padding_idx`` come out as given but get no
+    gradient. Raises IndexError for an index outside [0, num_embeddings).
+    """
+    array = _integer_indices(indices, "embedding")
+    count = weight.shape[0]
+    if array.size and (array.min() < 0 or array.max() >= count):
+        bad = array.min() if array.min() < 0 else array.max()
+        raise IndexError(f"embedding: index {bad} is out of range for {count} embeddings "
+                         f"(indices of shape {array.shape}, weight {weight.shape})")
+    rows = weight[array]
+    if padding_idx is None:
+        return rows
+    return ag.where((array != padding_idx)[..., None], rows, weight.detach()[array])
+
+
+# --- losses --------------------------------------------------------------------------------
+
+
+def _reduce(loss: Tensor, reduction: str, where: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{where}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _same_shape(input: Any, target: Any, where: str) -> tuple[Tensor, Tensor]:
+    input, target = _as_tensor(input), _as_tensor(target)
+    if input.shape != target.shape:
+        raise ValueError(f"{where}: input shape {input.shape} and target shape {target.shape} "
+                         f"differ; they must match (reshape one, e.g. target.reshape"
+                         f"({input.shape}))")
+    return input, target
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Squared error (input - target)**2, averaged, summed or kept per element."""
+    input, target = _same_shape(input, target, "mse_loss")
+    return _reduce(ag.square(input - target), reduction, "mse_loss")
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Absolute error |input - target| (the gradient at 0 is 0)."""
+    input, target = _same_shape(input, target, "l1_loss")
+    return _reduce(ag.abs(input - target), reduction, "l1_loss")
+
+
+def _huber(diff: Tensor, delta: float) -> Tensor:
+    size = ag.abs(diff)
+    return ag.where(size < delta, ag.square(diff) * 0.5, (size - 0.5 * delta) * delta)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d**2 where |d| < delta, delta * (|d| - delta / 2) elsewhere, for d = input - target."""
+    input, target = _same_shape(input, target, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return _reduce(_huber(input - target, delta), reduction, "huber_loss")
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0
+                   ) -> Tensor:
+    """0.5 d**2 / beta where |d| < beta, |d| - beta / 2 elsewhere (Huber divided by beta;
+    plain L1 when beta is 0)."""
+    input, target = _same_shape(input, target, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    diff = input - target
+    loss = ag.abs(diff) if beta == 0 else _huber(diff, beta) / beta
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    """log(p) limited to >= -100 as PyTorch's BCE, with a zero (not NaN) gradient at p = 0."""
+    positive = p > 0
+    return ag.where(positive, ag.clip(ag.log(ag.where(positive, p, 1.0)), min=-100.0), -100.0)
+
+
+def _weighted(loss: Tensor, weight: Any) -> Tensor:
+    return loss if weight is None else loss * weight
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p = ``input`` in [0, 1].
+
+    Each log is clamped at -100 (as PyTorch), so the loss is never infinite. ``weight``
+    broadcasts against the per-element loss. Raises ValueError for probabilities outside
+    [0, 1] (apply sigmoid first, or use ``binary_cross_entropy_with_logits``).
+    """
+    input, target = _same_shape(input, target, "binary_cross_entropy")
+    values = input.data
+    if values.size and not (np.all(values >= 0) and np.all(values <= 1)):
+        raise ValueError(f"binary_cross_entropy: input values must lie in [0, 1], got values "
+                         f"from {np.nanmin(values)} to {np.nanmax(values)} (or NaN) in shape "
+                         f"{input.shape}; apply sigmoid first or use "
+                         f"binary_cross_entropy_with_logits")
+    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    return _reduce(_weighted(loss, weight), reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None
+                                     ) -> Tensor:
+    """Binary cross-entropy of sigmoid(input), computed from the logits so that it is exact
+    and finite for any logit (even +-1000).
+
+    loss = (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x). ``pos_weight`` (broadcast over the
+    last axis, one per class) weighs the positive examples; ``weight`` the elements.
+    """
+    input, target = _same_shape(input, target, "binary_cross_entropy_with_logits")
+    log_weight = 1.0 if pos_weight is None else (_as_tensor(pos_weight) - 1.0) * target + 1.0
+    loss = (1.0 - target) * input + log_weight * ag.softplus(-input)
+    return _reduce(_weighted(loss, weight), reduction, "binary_cross_entropy_with_logits")
+
+
+def _class_axis_last(x: Tensor) -> Tensor:
+    """(N, C, d1, ...) -> (N * d1 * ..., C); (C,) -> (1, C)."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    moved = x if x.ndim == 2 else x.permute(0, *range(2, x.ndim), 1)
+    return moved.reshape(-1, x.shape[1])
+
+
+def _check_class_targets(logits: Tensor, target: np.ndarray, ignore_index: int, where: str
+                         ) -> None:
+    expected = logits.shape[:1] + logits.shape[2:] if logits.ndim > 1 else ()
+    if target.shape != expected:
+        raise ValueError(f"{where}: input of shape {logits.shape} needs class targets of shape "
+                         f"{expected} (or class probabilities of shape {logits.shape}), got "
+                         f"target shape {target.shape}")
+    classes = logits.shape[1] if logits.ndim > 1 else logits.shape[0]
+    counted = target[target != ignore_index]
+    if counted.size and (counted.min() < 0 or counted.max() >= classes):
+        bad = counted.min() if counted.min() < 0 else counted.max()
+        raise IndexError(f"{where}: target class {bad} is out of range for {classes} classes "
+                         f"(input shape {logits.shape}, target shape {target.shape})")
+
+
+def _picked_class_loss(log_probs: Tensor, target: np.ndarray, weight: Any, ignore_index: int,
+                       label_smoothing: float, reduction: str, where: str) -> Tensor:
+    """The (label-smoothed, weighted) negative log-likelihood of integer class targets.
+
+    The mean divides by the total weight of the targets that are not ignored (PyTorch's rule).
+    """
+    _check_class_targets(log_probs, target, ignore_index, where)
+    rows = _class_axis_last(log_probs)
+    classes = rows.shape[1]
+    flat_target = target.reshape(-1)
+    counted = flat_target != ignore_index
+    safe_target = np.where(counted, flat_target, 0)
+    class_weight = np.ones(classes, rows.dtype) if weight is None else np.asarray(
+        weight.data if isinstance(weight, Tensor) else weight, dtype=rows.dtype)
+    if class_weight.shape != (classes,):
+        raise ValueError(f"{where}: weight must have one entry per class, shape ({classes},), "
+                         f"got {class_weight.shape}")
+    target_weight = class_weight[safe_target] * counted
+    loss = -rows[np.arange(rows.shape[0]), safe_target] * target_weight
+    if label_smoothing:
+        smooth = -(rows * class_weight).sum(axis=1) * counted
+        loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
+    if reduction == "none":
+        return loss.reshape(target.shape)
+    if reduction == "mean":
+        return loss.sum() / target_weight.sum()
+    return _reduce(loss, reduction, where)
+
+
+def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of integer class ``target`` under log-probabilities ``input``.
+
+    Shapes: input (N, C) or (N, C, d1, ...) or (C,); target (N,) or (N, d1, ...) or ().
+    ``weight`` (C,) weighs each class; targets equal to ``ignore_index`` contribute nothing.
+    The mean divides by the total weight of the counted targets. Raises ValueError for a target
+    of the wrong shape and IndexError for a class out of range, naming both shapes.
+    """
+    input = _as_tensor(input)
+    target = _integer_indices(target, "nll_loss")
+    return _picked_class_loss(input, target, weight, ignore_index, 0.0, reduction, "nll_loss")
+
+
+def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between the softmax of the logits ``input`` and ``target``, stable for any
+    logits (it works on log_softmax).
+
+    ``target`` is either integer classes (shape of input without the class axis 1, as in
+    ``nll_loss``, with ``ignore_index``) or class probabilities of input's own shape.
+    ``label_smoothing`` mixes the target with the uniform distribution; ``weight`` (C,) weighs
+    the classes. With probabilities, the mean divides by the number of examples.
+    """
+    input = _as_tensor(input)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got "
+                         f"{label_smoothing}")
+    if input.ndim == 0:
+        raise ValueError("cross_entropy: input must have a class axis, got a scalar")
+    class_axis = 1 if input.ndim > 1 else 0
+    log_probs = ag.log_softmax(input, axis=class_axis)
+    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if target_array.dtype.kind in "iu":
+        return _picked_class_loss(log_probs, target_array, weight, ignore_index,
+                                  label_smoothing, reduction, "cross_entropy")
+    if target_array.shape != input.shape:
+        raise ValueError(f"cross_entropy: input of shape {input.shape} needs integer class "
+                         f"targets (without the class axis) or class probabilities of the same "
+                         f"shape; got target shape {target_array.shape}, dtype "
+                         f"{target_array.dtype} (convert class labels with .astype('int64'))")
+    classes = input.shape[class_axis]
+    probs = _as_tensor(target) * (1.0 - label_smoothing) + label_smoothing / classes
+    if weight is not None:
+        log_probs = log_probs * _as_tensor(weight).reshape(
+            (classes,) + (1,) * (input.ndim - class_axis - 1))
+    loss = -(probs * log_probs).sum(axis=class_axis)
+    return _reduce(loss, reduction, "cross_entropy")
