@@ -4,7 +4,7 @@ No derivative is written anywhere in this package (a test checks): layers, activ
 losses are compositions of primitives, so their gradients (of any order) come from the engine.
 """
 
-from . import functional, init
+from . import data, datasets, functional, init, lr_scheduler, optim, utils
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     ELU,
@@ -38,9 +38,10 @@ from .losses import (
 )
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .serialization import load, save
+from .training import Callback, EarlyStopping, History, evaluate, fit, predict
 
 __all__ = [
-    "functional", "init",
+    "data", "datasets", "functional", "init", "lr_scheduler", "optim", "utils",
     "AvgPool2d", "Conv2d", "MaxPool2d",
     "ELU", "GELU", "BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "Flatten", "Identity",
     "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "ReLU", "Sigmoid", "SiLU", "Softmax",
@@ -49,4 +50,5 @@ __all__ = [
     "NLLLoss", "SmoothL1Loss",
     "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
     "load", "save",
+    "Callback", "EarlyStopping", "History", "evaluate", "fit", "predict",
 ]
