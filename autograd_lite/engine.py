@@ -33,6 +33,7 @@ class _ThreadState(threading.local):
     grad_enabled = True
     scope: tuple[tuple[str, str], ...] = ()  # (qualified name, label) of each enclosing scope
     anomaly = False
+    observers: tuple[Callable[[Tensor], None], ...] = ()  # see observe_recorded_ops
 
 
 STATE = _ThreadState()
@@ -84,6 +85,21 @@ def name_scope(name: str, label: str = "") -> Iterator[None]:
         yield
     finally:
         STATE.scope = previous
+
+
+@contextlib.contextmanager
+def observe_recorded_ops(observer: Callable[[Tensor], None]) -> Iterator[None]:
+    """Call ``observer(output)`` for every op output recorded in this thread inside the block.
+
+    The neutral hook behind ``ag.capture_grads()`` (which makes each output retain its
+    gradient); blocks nest, and outputs that record no graph are not observed.
+    """
+    previous = STATE.observers
+    STATE.observers = previous + (observer,)
+    try:
+        yield
+    finally:
+        STATE.observers = previous
 
 
 @contextlib.contextmanager
@@ -213,6 +229,8 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
         result = Tensor._from_op(out, prim, tuple(inputs), params, next(_sequence))
         if STATE.scope:
             result._scope = STATE.scope
+        for observer in STATE.observers:
+            observer(result)
         if STATE.anomaly:
             _check_finite(out, f"{prim.name} (forward)", arrays)
             result._trace = traceback.format_stack(limit=8)[:-2]
