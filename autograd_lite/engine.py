@@ -37,7 +37,18 @@ class _ThreadState(threading.local):
 
 
 STATE = _ThreadState()
-_sequence = itertools.count()
+_sequence = itertools.count(1)
+_last_change_in_place = 0  # sequence stamp of the latest in-place change, anywhere
+
+
+def mark_changed_in_place(tensor: Tensor) -> None:
+    """Record that ``tensor``'s data just changed in place (called by ``Tensor.add_`` & co.).
+
+    Ops created before the change that saved the tensor can no longer compute a correct
+    gradient; ``backward`` checks the stamps and raises instead.
+    """
+    global _last_change_in_place
+    _last_change_in_place = tensor._version = next(_sequence)
 
 
 def is_grad_enabled() -> bool:
@@ -213,7 +224,7 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
     for x in inputs:
         if isinstance(x, Tensor):
             arrays.append(x.data)
-            needs_grad = needs_grad or x.requires_grad
+            needs_grad = needs_grad or x._requires_grad
             tensor_dtype = x.data.dtype
     if len(arrays) != len(inputs):
         inputs = [x if isinstance(x, Tensor) else _constant(x, prim.name, tensor_dtype)
@@ -391,27 +402,42 @@ def _propagate(tensor: Tensor, grad: Any, F: SimpleNamespace, create_graph: bool
             f"by '{prim.name}' (output shape {tensor.shape}) were freed after the first "
             f"backward. Pass retain_graph=True to the first backward() if you need to call it "
             f"again")
+    if _last_change_in_place > tensor._seq:  # something changed in place after this op ran
+        _check_saved_values(tensor)
     if create_graph:
         args, ans = inputs, tensor
     else:
         args = [x.data if isinstance(x, Tensor) else x for x in inputs]
         ans = tensor.data
     params = tensor._params
+    anomaly = STATE.anomaly
     for argnum, x in enumerate(inputs):
-        if not (isinstance(x, Tensor) and x.requires_grad):
+        if not (isinstance(x, Tensor) and x._requires_grad):
             continue
         grad_x = prim.vjp(argnum)(F, grad, ans, *args, **params)
-        if grad_x.shape != x.shape:
-            grad_x = F.sum_to(grad_x, shape=x.shape)
-        if grad_x.dtype != x.dtype:
-            grad_x = F.astype(grad_x, dtype=x.dtype)
-        if STATE.anomaly:
+        if grad_x.shape != x.data.shape:
+            grad_x = F.sum_to(grad_x, shape=x.data.shape)
+        if grad_x.dtype != x.data.dtype:
+            grad_x = F.astype(grad_x, dtype=x.data.dtype)
+        if anomaly:
             _check_finite(grad_x if not create_graph else grad_x.data,
                           f"{prim.name} (backward, gradient of input {argnum})", args,
                           tensor._trace)
         _deliver(x, grad_x, heap)
     if not retain_graph:
         tensor._inputs = None
+
+
+def _check_saved_values(tensor: Tensor) -> None:
+    """Raise if an input or the output of ``tensor``'s op changed in place after the op ran."""
+    for role, saved in [("the output", tensor)] + [
+            (f"input {i}", x) for i, x in enumerate(tensor._inputs) if isinstance(x, Tensor)]:
+        if saved._version > tensor._seq:
+            raise RuntimeError(
+                f"backward: {role} of '{tensor._op.name}' (shape {saved.shape}) was changed "
+                f"in place after '{tensor._op.name}' used it, so its gradient would be wrong; "
+                f"change a copy instead (x = x + 1 rather than x.add_(1)), or make the change "
+                f"before using the tensor")
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

@@ -75,7 +75,8 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "name", "_requires_grad", "_op", "_inputs", "_params", "_seq",
-                 "_pending", "_hooks", "_retains_grad", "_scope", "_trace", "__weakref__")
+                 "_version", "_pending", "_hooks", "_retains_grad", "_scope", "_trace",
+                 "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to our operators: ndarray * Tensor -> Tensor
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -88,6 +89,7 @@ class Tensor:
         self._hooks = self._scope = self._trace = None
         self._retains_grad = False
         self._seq = next(_engine._sequence)
+        self._version = 0
         if requires_grad:
             self.requires_grad = True
 
@@ -102,6 +104,7 @@ class Tensor:
         t._inputs = inputs
         t._params = params
         t._seq = seq
+        t._version = 0
         t._retains_grad = False
         return t
 
@@ -174,6 +177,69 @@ class Tensor:
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (``.grad = None``)."""
         self.grad = None
+
+    # --- in-place changes: only outside the graph ------------------------------------------
+
+    def _change_in_place(self, name: str, update: Callable[[np.ndarray], Any]) -> Tensor:
+        """Apply ``update`` to ``self.data`` in place and stamp the tensor as changed.
+
+        A tensor that requires grad may only change in place with grad mode off (optimizer
+        steps). Any other tensor may, and backward then refuses to use a value that an op
+        saved before the change (see ``engine.mark_changed_in_place``).
+        """
+        if self._requires_grad and _engine.STATE.grad_enabled:
+            raise RuntimeError(
+                f"{name}: cannot change a tensor that requires grad in place while grad mode "
+                f"is on, because the graph may need its old value; use the out-of-place form "
+                f"(x = x + y), or update under `with ag.no_grad():` as optimizers do")
+        try:
+            update(self.data)
+        except (TypeError, ValueError) as error:
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(f"{name}: {error} (tensor of shape {self.shape}, dtype "
+                       f"{self.dtype})") from None
+        _engine.mark_changed_in_place(self)
+        return self
+
+    def _ufunc_in_place(self, name: str, ufunc: np.ufunc, other: Any) -> Tensor:
+        value = other.data if isinstance(other, Tensor) else other
+        return self._change_in_place(
+            name, lambda data: ufunc(data, value, out=data, casting="same_kind"))
+
+    def add_(self, other: Any) -> Tensor:
+        """In place: self += other (broadcast to self's shape). Returns self."""
+        return self._ufunc_in_place("add_", np.add, other)
+
+    def sub_(self, other: Any) -> Tensor:
+        """In place: self -= other. Returns self."""
+        return self._ufunc_in_place("sub_", np.subtract, other)
+
+    def mul_(self, other: Any) -> Tensor:
+        """In place: self *= other. Returns self."""
+        return self._ufunc_in_place("mul_", np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        """In place: self /= other. Returns self."""
+        return self._ufunc_in_place("div_", np.true_divide, other)
+
+    def fill_(self, value: float) -> Tensor:
+        """In place: set every element to ``value``. Returns self."""
+        return self._change_in_place("fill_", lambda data: data.fill(value))
+
+    def zero_(self) -> Tensor:
+        """In place: set every element to 0. Returns self."""
+        return self.fill_(0)
+
+    def copy_(self, source: Any) -> Tensor:
+        """In place: copy ``source`` (broadcast to self's shape) into self. Returns self."""
+        value = source.data if isinstance(source, Tensor) else source
+        return self._change_in_place("copy_", lambda data: np.copyto(data, value,
+                                                                      casting="same_kind"))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """In place: ``self[index] = value`` (same rules as ``fill_``/``copy_``)."""
+        value = value.data if isinstance(value, Tensor) else value
+        self._change_in_place("__setitem__", lambda data: data.__setitem__(index, value))
 
     def detach(self) -> Tensor:
         """Return a tensor sharing this data, outside the graph (it does not require grad)."""
