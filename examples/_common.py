@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # before pyplot is imported: draw to files, never to a window
 
@@ -46,3 +47,24 @@ def save_figure(figure: plt.Figure, path: Path) -> Path:
     plt.close(figure)
     print(f"wrote {path}")
     return path
+
+
+def plot_decision_boundary(probability: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                           y: np.ndarray, path: Path, title: str) -> Path:
+    """Colour the plane by ``probability(points)`` (class 1), draw the data; save to ``path``.
+
+    ``x`` has shape (n, 2), ``y`` holds 0/1 labels of shape (n,); ``probability`` maps an
+    (m, 2) array of points to m probabilities.
+    """
+    low, high = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+    grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], 200),
+                                 np.linspace(low[1], high[1], 200))
+    points = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1).astype(x.dtype)
+    surface = np.asarray(probability(points)).reshape(grid_x.shape)
+    figure, ax = plt.subplots(figsize=(5.5, 4.5))
+    ax.contourf(grid_x, grid_y, surface, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6)
+    ax.contour(grid_x, grid_y, surface, levels=[0.5], colors="black", linewidths=1)
+    ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu", edgecolors="black", linewidths=0.3, s=12)
+    ax.set_title(title, fontsize=10)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$")
+    return save_figure(figure, path)
