@@ -646,7 +646,7 @@ class _Drawing:
         note = {"shape": "note", "style": "filled", "fillcolor": self.theme["note"],
                 "fontcolor": self.theme["text"]}
         if any(edge[0] == "freed" for edge in self.edges):
-            self._add_node((), "freed", "the graph before this op was freed by backward();\n"
+            self._add_node((), "freed", "the graph before this op was freed by backward();\\n"
                            "draw before backward, or call backward(retain_graph=True)", note)
         if self.cut:
             self._add_node((), "truncated", f"max_nodes={self.options.max_nodes} reached: "

@@ -1,0 +1,231 @@
+"""draw_graph / save_graph / capture_grads: what the DOT says, and rendering with or without dot."""
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+from autograd_lite.viz import VIRIDIS
+
+HAS_DOT = shutil.which("dot") is not None
+
+
+def node_line(source: str, node_id: str) -> str:
+    """The DOT statement declaring ``node_id``."""
+    (line,) = [x for x in source.splitlines() if x.strip().startswith(f"{node_id} [")]
+    return line
+
+
+def two_layer_net() -> tuple[ag.Tensor, dict]:
+    """A loss computed inside name scopes shaped like a module tree (as nn.Module pushes)."""
+    ag.manual_seed(0)
+    params = {"layers.0.weight": ag.randn(2, 3, requires_grad=True),
+              "layers.2.weight": ag.randn(1, 2, requires_grad=True)}
+    x = ag.tensor(np.ones((4, 3), np.float32), name="x")
+    with ag.name_scope("", "MLP"):
+        with ag.name_scope("layers.0", "Linear"):
+            h = x @ params["layers.0.weight"].T
+        with ag.name_scope("layers.1", "Tanh"):
+            h = h.tanh()
+        with ag.name_scope("layers.2", "Linear"):
+            out = h @ params["layers.2.weight"].T
+    return (out * out).mean(), params
+
+
+def test_parameter_names_shapes_and_roles_are_shown():
+    loss, params = two_layer_net()
+    source = ag.draw_graph(loss, params=params).source
+    assert "layers.0.weight · param" in source
+    assert "(2, 3) float32" in source and "(4, 3) float32" in source
+    assert "x · input" in source
+    assert re.search(r'border="3"[^>]*><tr><td bgcolor="[^"]+"><font[^>]*><b>output</b>', source)
+
+
+def test_clusters_are_labelled_with_qualified_name_and_class():
+    loss, params = two_layer_net()
+    source = ag.draw_graph(loss, params=params).source
+    assert "label=MLP" in source
+    assert 'label="layers.0: Linear"' in source
+    assert 'label="layers.1: Tanh"' in source
+    # nested: the Linear cluster opens inside the MLP cluster
+    assert source.index("label=MLP") < source.index('label="layers.0: Linear"')
+
+
+def test_depth_folds_deeper_modules_into_boxes_with_shapes_and_parameter_count():
+    loss, params = two_layer_net()
+    source = ag.draw_graph(loss, params=params, depth=1).source
+    assert "cluster" in source and 'label="layers.0: Linear"' not in source
+    assert "<b>layers.0: Linear</b>" in source
+    assert "input: (4, 3) float32" in source and "output: (4, 2) float32" in source
+    assert "parameters: 6" in source and "parameters: 2" in source
+    assert "layers.0.weight" not in source  # folded into its module's box
+    assert "matmul" not in source and "tanh" not in source
+    assert re.search(r"m0 -> t\d+", source)
+
+
+def test_depth_zero_folds_the_whole_model():
+    loss, params = two_layer_net()
+    source = ag.draw_graph(loss, params=params, depth=0).source
+    assert "<b>MLP</b>" in source and "parameters: 8" in source
+    assert "cluster" not in source
+
+
+def test_tensor_used_twice_keeps_both_edges_and_says_its_grad_is_a_sum():
+    x = ag.tensor(3.0, requires_grad=True, name="x")
+    y = x * x
+    source = ag.draw_graph(y).source
+    assert source.count("t0 -> op1") == 2
+    assert "grad = sum of 2 contributions" in node_line(source, "t0")
+
+
+def test_gradients_colour_nodes_by_log_norm_after_backward():
+    a, b, c = (ag.tensor(1.0, requires_grad=True, name=n) for n in "abc")
+    loss = a * 1.0 + b * 10.0 + c * 100.0
+    before = ag.draw_graph(loss).source
+    assert not any(colour in before for colour in VIRIDIS)
+    loss.backward(retain_graph=True)
+    source = ag.draw_graph(loss).source
+    # norms 1, 10, 100 span decades 0..2: bottom, middle and top of the viridis scale
+    assert f'bgcolor="{VIRIDIS[0]}"' in node_line(source, "t0")
+    assert f'bgcolor="{VIRIDIS[4]}"' in node_line(source, "t1")
+    assert f'bgcolor="{VIRIDIS[-1]}"' in node_line(source, "t2")
+    assert "grad 10" in node_line(source, "t1")
+    assert f'color="{VIRIDIS[-1]}"' in source  # edges too
+    assert "1e0" in node_line(source, "legend") and "1e2" in node_line(source, "legend")
+
+
+def test_show_grads_false_draws_no_gradients():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward(retain_graph=True)
+    source = ag.draw_graph(loss, show_grads=False, show_values=False).source
+    assert "grad [" not in source and "data [" not in source
+    assert not any(colour in source for colour in VIRIDIS)
+
+
+def test_big_tensors_show_the_gradient_norm_instead_of_values():
+    x = ag.ones(3, 4, requires_grad=True)
+    loss = (x * 2.0).sum()
+    loss.backward(retain_graph=True)
+    label = node_line(ag.draw_graph(loss).source, "t0")
+    assert "‖grad‖ 6.928" in label  # sqrt(12 * 2**2)
+    assert "data" not in label
+
+
+def test_nan_and_inf_are_flagged_red():
+    x = ag.tensor([4.0, -1.0], requires_grad=True, name="x")
+    with np.errstate(invalid="ignore"):
+        loss = x.sqrt().sum()
+        loss.backward(retain_graph=True)
+    source = ag.draw_graph(loss).source
+    assert "NaN/Inf in grad" in node_line(source, "t0")
+    assert "NaN/Inf in data" in node_line(source, "t1")
+    assert 'color="#d62728"' in node_line(source, "t1")
+
+
+def test_capture_grads_keeps_every_intermediate_gradient():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with ag.capture_grads() as grads:
+        y = x * 3.0
+        loss = (y * y).sum()
+    loss.backward(retain_graph=True)
+    assert len(grads) == 3 and y in grads and x not in grads
+    np.testing.assert_allclose(grads[y].numpy(), [6.0, 12.0])  # d(sum y^2)/dy = 2y
+    np.testing.assert_allclose(grads[loss].numpy(), 1.0)
+    assert "grad [6, 12]" in ag.draw_graph(loss).source
+    after = x * 2.0  # outside the block: nothing is retained
+    after.sum().backward()
+    assert after.grad is None
+
+
+def test_same_program_gives_byte_identical_dot():
+    def build():
+        loss, params = two_layer_net()
+        loss.backward(retain_graph=True)
+        return ag.draw_graph(loss, params=params, theme="dark", rankdir="LR").source
+
+    assert build() == build()
+
+
+def test_freed_graph_is_drawn_with_a_note():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x.exp() * 3.0).sum()
+    loss.backward()
+    source = ag.draw_graph(loss).source
+    assert "retain_graph=True" in node_line(source, "freed")
+    assert "freed -> op0" in source and "inputs freed" in source
+
+
+def test_max_nodes_truncates_with_a_visible_note():
+    x = ag.tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(50):
+        y = y.tanh()
+    source = ag.draw_graph(y, max_nodes=5).source
+    assert len(re.findall(r"^\s*t\d+ \[", source, re.M)) == 5
+    assert "max_nodes=5 reached" in node_line(source, "truncated")
+    assert "truncated -> op0" in source
+
+
+def test_building_dot_for_10000_nodes_is_iterative_and_fast():
+    x = ag.tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(5000):  # 5,001 tensors + 5,000 ops: far deeper than the recursion limit
+        y = y.tanh()
+    start = time.perf_counter()
+    source = ag.draw_graph(y).source
+    print(f"\ndraw_graph: DOT for 10,001 nodes in {time.perf_counter() - start:.2f} s")
+    assert source.count(" -> ") == 10000
+
+
+def test_save_graph_writes_dot_text_without_graphviz(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    x = ag.tensor(2.0, requires_grad=True, name="x")
+    path = ag.save_graph(x * 3.0, tmp_path / "g.dot")
+    assert path.read_text().startswith("digraph autograd_lite {")
+    assert "x · leaf" in path.read_text()
+
+
+def test_rendering_without_dot_explains_how_to_install_graphviz(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no dot anywhere
+    y = ag.tensor(2.0, requires_grad=True) * 3.0
+    with pytest.raises(ag.GraphvizNotFoundError, match="apt-get install graphviz") as caught:
+        ag.save_graph(y, tmp_path / "g.png")
+    assert "brew install graphviz" in str(caught.value)
+    assert "conda install -c conda-forge graphviz" in str(caught.value)
+    with pytest.raises(ag.GraphvizNotFoundError, match="make demo"):
+        ag.draw_graph(y).pipe(format="svg")
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot program is not installed")
+def test_png_and_svg_render_when_dot_exists(tmp_path):
+    loss, params = two_layer_net()
+    loss.backward(retain_graph=True)
+    png = ag.save_graph(loss, tmp_path / "g.png", params=params)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = ag.draw_graph(loss, params=params)._repr_mimebundle_()["image/svg+xml"]
+    assert "<svg" in svg and "layers.0: Linear" in svg
+
+
+def test_bad_arguments_get_clear_errors(tmp_path):
+    y = ag.tensor(1.0, requires_grad=True) * 2.0
+    with pytest.raises(ValueError, match="save_graph: cannot tell the format .*jpg"):
+        ag.save_graph(y, tmp_path / "g.jpg")
+    with pytest.raises(ValueError, match="theme must be one of"):
+        ag.draw_graph(y, theme="blue")
+    with pytest.raises(ValueError, match="rankdir must be one of"):
+        ag.draw_graph(y, rankdir="UP")
+    with pytest.raises(TypeError, match="output 0 is a ndarray"):
+        ag.draw_graph(np.ones(2))
+    with pytest.raises(TypeError, match="params must be a module"):
+        ag.draw_graph(y, params=[1, 2])
+
+
+def test_importing_autograd_lite_does_not_import_graphviz():
+    code = "import sys, autograd_lite; sys.exit('graphviz' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
