@@ -1,0 +1,404 @@
+"""The engine: accumulation, higher order, long chains, memory, grad mode, hooks, ag.grad."""
+
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+
+# --- reused nodes and broadcasting --------------------------------------------------------
+
+
+def test_reused_node_accumulates_gradient():
+    x = ag.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, -4.0, 6.0])
+
+
+def test_a_minus_a_has_zero_gradient():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    (a - a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])
+
+
+def test_x_over_x_has_zero_gradient():
+    x = ag.tensor([0.5, 4.0], requires_grad=True)
+    (x / x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0], atol=1e-7)
+
+
+def test_a_plus_a_counts_twice():
+    a = ag.tensor(3.0, requires_grad=True)
+    (a + a + a).backward()
+    assert a.grad.item() == 3.0
+
+
+def test_shared_weight_in_two_branches_gets_both_contributions():
+    w = ag.tensor(2.0, requires_grad=True)
+    x = ag.tensor(3.0)
+    hidden = w * x  # 6
+    (hidden * w + ag.tanh(w)).backward()  # w^2 x + tanh(w) -> 2 w x + 1 - tanh(w)^2
+    assert w.grad.item() == pytest.approx(12.0 + 1 - np.tanh(2.0) ** 2, rel=1e-6)
+
+
+def test_diamond_graph_sums_both_paths():
+    x = ag.tensor(2.0, requires_grad=True)
+    left, right = x * 3, x ** 2
+    (left * right).backward()  # 3 x^3 -> 9 x^2
+    assert x.grad.item() == 36.0
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [
+    ((2, 3), (3,)), ((2, 1), (1, 3)), ((4, 1, 3), (2, 1)), ((), (2, 2)), ((1,), (3, 1)),
+])
+def test_broadcast_gradients_take_each_input_shape(shape_a, shape_b):
+    a = ag.ones(shape_a, requires_grad=True)
+    b = ag.ones(shape_b, requires_grad=True)
+    out = a * b
+    out.sum().backward()
+    assert a.grad.shape == shape_a and b.grad.shape == shape_b
+    np.testing.assert_array_equal(a.grad.numpy(), np.full(shape_a, out.size / a.size))
+    np.testing.assert_array_equal(b.grad.numpy(), np.full(shape_b, out.size / b.size))
+
+
+# --- higher order -------------------------------------------------------------------------
+
+
+def test_first_second_and_third_derivatives_of_x_to_the_fifth():
+    x = ag.tensor([1.0, 2.0, -3.0], dtype="float64", requires_grad=True)
+    values = x.numpy()
+    (first,) = ag.grad((x ** 5).sum(), x, create_graph=True)
+    np.testing.assert_allclose(first.numpy(), 5 * values ** 4)
+    (second,) = ag.grad(first.sum(), x, create_graph=True)
+    np.testing.assert_allclose(second.numpy(), 20 * values ** 3)
+    (third,) = ag.grad(second.sum(), x)
+    np.testing.assert_allclose(third.numpy(), 60 * values ** 2)
+
+
+def _hessian_test_function(x):
+    """A scalar mixing many primitives, so the Hessian exercises their create_graph rules."""
+    matrix = ag.tensor(np.array([[1.0, 0.5, -0.2], [0.3, -1.0, 0.8]]))
+    hidden = ag.tanh(matrix @ x) * ag.sigmoid(x[:2]) + ag.softplus(x[1:]) ** 2
+    return (ag.logsumexp(hidden) + ag.sin(x).prod() + (x * ag.exp(-x)).max()
+            + ag.sqrt(x * x + 1.0).sum() / ag.log1p(x * x).sum())
+
+
+def test_hessian_vector_product_matches_finite_differences_of_gradients():
+    point = np.array([0.3, -0.7, 1.1])
+    direction = np.array([0.5, 1.0, -2.0])
+
+    def gradient_at(values):
+        x = ag.tensor(values, requires_grad=True)
+        (g,) = ag.grad(_hessian_test_function(x), x)
+        return g.numpy()
+
+    x = ag.tensor(point, requires_grad=True)
+    (g,) = ag.grad(_hessian_test_function(x), x, create_graph=True)
+    (hvp,) = ag.grad((g * direction).sum(), x)
+    eps = 1e-5
+    finite = (gradient_at(point + eps * direction) - gradient_at(point - eps * direction)) / (
+        2 * eps)
+    np.testing.assert_allclose(hvp.numpy(), finite, rtol=1e-6, atol=1e-8)
+
+
+def test_backward_with_create_graph_gives_differentiable_grad():
+    x = ag.tensor(3.0, dtype="float64", requires_grad=True)
+    (x ** 3).backward(create_graph=True)
+    assert x.grad.requires_grad and x.grad.item() == 27.0
+    (second,) = ag.grad(x.grad, x)
+    assert second.item() == 18.0
+
+
+def test_first_order_backward_runs_on_raw_arrays():
+    created = []
+    original = ag.Tensor._from_op
+
+    def counting(*args):
+        created.append(args[1])
+        return original(*args)
+
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    loss = (ag.tanh(x) * x).sum()
+    ag.Tensor._from_op = staticmethod(counting)
+    try:
+        loss.backward()
+    finally:
+        ag.Tensor._from_op = staticmethod(original)
+    assert created == [None]  # only the leaf's .grad, no tensor inside the walk
+
+
+# --- long chains and memory ---------------------------------------------------------------
+
+
+def test_million_node_chain_backward_has_no_recursion_error():
+    x = ag.tensor(1.0, dtype="float64", requires_grad=True)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward()
+    assert x.grad.item() == 1.0
+    assert y.item() == 1_000_001.0
+
+
+def test_intermediate_is_freed_after_backward_without_gc():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    hidden = ag.exp(x)
+    hidden_ref = weakref.ref(hidden)
+    loss = (hidden * 2).sum()
+    del hidden
+    loss.backward()
+    assert hidden_ref() is None  # backward dropped the saved inputs
+    assert x.grad is not None
+
+
+def test_intermediate_dies_with_its_output_when_no_backward_runs():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    hidden = ag.sin(x)
+    hidden_ref = weakref.ref(hidden)
+    loss = (hidden * hidden).sum()
+    del hidden
+    assert hidden_ref() is not None  # the graph keeps it for backward
+    del loss
+    assert hidden_ref() is None
+
+
+def test_retain_graph_keeps_intermediates_until_the_output_goes():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    hidden = ag.exp(x)
+    hidden_ref = weakref.ref(hidden)
+    loss = hidden.sum()
+    del hidden
+    loss.backward(retain_graph=True)
+    assert hidden_ref() is not None
+    del loss
+    assert hidden_ref() is None
+
+
+# --- backward twice -----------------------------------------------------------------------
+
+
+def test_second_backward_through_freed_graph_raises_clear_error():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match=r"backward through the graph a second time.*"
+                                           r"retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward_that_accumulates():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+
+
+# --- .grad, zero_grad, retain_grad, detach -------------------------------------------------
+
+
+def test_grad_accumulates_across_backward_calls_until_zero_grad():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    (3 * x).sum().backward()
+    (3 * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0])
+    x.zero_grad()
+    assert x.grad is None
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_leaf_grad_does_not_alias_the_seed_or_other_leaves():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    b = ag.tensor([1.0, 2.0], requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.numpy()[0] = 100.0
+    assert b.grad.numpy()[0] == 1.0
+
+
+def test_non_leaf_grad_is_kept_only_with_retain_grad():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 3
+    kept = (x * 2).retain_grad()
+    (hidden * kept).sum().backward()
+    assert hidden.grad is None
+    np.testing.assert_array_equal(kept.grad.numpy(), [3.0, 6.0])
+    assert not hidden.is_leaf and x.is_leaf
+
+
+def test_detach_shares_data_but_leaves_the_graph():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    frozen = y.detach()
+    assert not frozen.requires_grad and frozen.is_leaf
+    assert np.shares_memory(frozen.numpy(), y.numpy())
+    (frozen * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])  # no gradient through frozen
+
+
+def test_leaf_output_backward_sets_its_own_grad():
+    x = ag.tensor(5.0, requires_grad=True)
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_backward_with_explicit_gradient_for_non_scalar():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).backward(np.array([1.0, 10.0]))
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 40.0])
+
+
+# --- hooks --------------------------------------------------------------------------------
+
+
+def test_hook_can_inspect_a_gradient():
+    seen = []
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 3
+    hidden.register_hook(lambda g: seen.append(g.numpy().copy()))
+    hidden.sum().backward()
+    np.testing.assert_array_equal(seen[0], [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_hook_can_replace_a_gradient_and_be_removed():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    handle = x.register_hook(lambda g: g * 10)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 40.0])
+    handle.remove()
+    x.zero_grad()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_hook_on_intermediate_changes_what_flows_upstream():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 3
+    hidden.register_hook(lambda g: ag.zeros_like(g))
+    (hidden * hidden).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+
+
+def test_hook_returning_a_wrong_shape_is_rejected():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: ag.ones(3))
+    with pytest.raises(ValueError, match=r"register_hook: a hook returned a gradient of shape "
+                                         r"\(3,\) for a tensor of shape \(2,\)"):
+        (x * x).sum().backward()
+
+
+# --- ag.grad -------------------------------------------------------------------------------
+
+
+def test_grad_returns_gradients_without_touching_dot_grad():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = ag.tensor(3.0, requires_grad=True)
+    gx, gy = ag.grad((x * y).sum(), [x, y])
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 3.0])
+    assert gy.item() == 3.0
+    assert x.grad is None and y.grad is None
+    assert not gx.requires_grad
+
+
+def test_grad_with_grad_outputs_and_several_outputs():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = ag.grad([x * 2, x * x], x, grad_outputs=[np.array([1.0, 0.0]), np.array([1.0, 1.0])])
+    np.testing.assert_array_equal(g.numpy(), [2.0 + 2.0, 0.0 + 4.0])
+
+
+def test_grad_with_respect_to_an_intermediate():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 3
+    (g,) = ag.grad((hidden * hidden).sum(), hidden)
+    np.testing.assert_array_equal(g.numpy(), [6.0, 12.0])
+
+
+def test_grad_of_unused_input_raises_unless_allowed():
+    x = ag.tensor(1.0, requires_grad=True)
+    unused = ag.tensor(2.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"grad: input 1 .* was not used.*allow_unused=True"):
+        ag.grad(x * 2, [x, unused], retain_graph=True)
+    gx, gu = ag.grad(x * 2, [x, unused], allow_unused=True)
+    assert gx.item() == 2.0 and gu is None
+
+
+def test_grad_of_input_that_does_not_require_grad_raises():
+    with pytest.raises(RuntimeError, match=r"grad: input 0 does not require grad"):
+        ag.grad(ag.tensor(1.0, requires_grad=True) * 2, ag.tensor(1.0))
+
+
+# --- grad mode ----------------------------------------------------------------------------
+
+
+def test_no_graph_is_recorded_under_no_grad():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with ag.no_grad():
+        y = x * 2
+        assert not ag.is_grad_enabled()
+    assert ag.is_grad_enabled()
+    assert not y.requires_grad and y.is_leaf and y.op_name is None
+    with pytest.raises(RuntimeError, match=r"backward: the tensor does not require grad"):
+        y.sum().backward()
+
+
+def test_no_grad_as_decorator_and_enable_grad_inside():
+    x = ag.tensor(2.0, requires_grad=True)
+
+    @ag.no_grad()
+    def step():
+        frozen = x * 2
+        with ag.enable_grad():
+            tracked = x * 2
+        return frozen, tracked
+
+    frozen, tracked = step()
+    assert not frozen.requires_grad and tracked.requires_grad
+    assert ag.is_grad_enabled()
+
+
+def test_set_grad_enabled_false():
+    x = ag.tensor(2.0, requires_grad=True)
+    with ag.set_grad_enabled(False):
+        assert not (x * x).requires_grad
+    assert (x * x).requires_grad
+
+
+def test_no_graph_when_no_input_requires_grad():
+    y = ag.tensor([1.0, 2.0]) * 3
+    assert not y.requires_grad and y.is_leaf
+
+
+def test_no_grad_in_one_thread_does_not_affect_another():
+    inside = threading.Event()
+    release = threading.Event()
+    results = {}
+
+    def worker_without_grad():
+        with ag.no_grad():
+            inside.set()
+            release.wait(5)
+            results["worker"] = ag.is_grad_enabled()
+
+    worker = threading.Thread(target=worker_without_grad)
+    worker.start()
+    assert inside.wait(5)
+    x = ag.tensor(1.0, requires_grad=True)
+    results["main"] = (x * 2).requires_grad
+    release.set()
+    worker.join()
+    assert results == {"main": True, "worker": False}
+
+
+def test_name_scope_is_recorded_on_outputs_and_nests():
+    x = ag.tensor(1.0, requires_grad=True)
+    with ag.name_scope("encoder", "Sequential"):
+        with ag.name_scope("encoder.0", "Linear"):
+            inner = x * 2
+        outer = inner + 1
+    after = outer * 3
+    assert inner._scope == (("encoder", "Sequential"), ("encoder.0", "Linear"))
+    assert outer._scope == (("encoder", "Sequential"),)
+    assert after._scope is None
