@@ -10,8 +10,9 @@ By default: train the configuration the tutorial chooses (n_h = 3, tanh, rate 0.
 iterations) on 2000 points and test it on a fresh set of 500 (the tutorial reports 93.6 %).
 ``--sweep`` runs the tutorial's grid of hyper-parameters (a small grid with ``--quick``; the full
 grid trains 105 networks for up to 100000 iterations and takes a long while), writes a CSV and
-two plots, filters the configurations as the tutorial does, saves the chosen parameters to an
-npz file and loads them back. Run: ``python examples/moons.py [--sweep]``.
+two plots, filters the configurations as the tutorial does. The chosen parameters are saved to
+an npz file (``nn.save``) and loaded back (``nn.load``) before the final test.
+Run: ``python examples/moons.py [--sweep]``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from _common import parse_args, plot_decision_boundary, plt, save_figure
 from sklearn.datasets import make_moons
 
 import autograd_lite as ag
+import nn
 
 CHOSEN = {"n_h": 3, "activation": "tanh", "learning_rate": 0.6, "iterations": 10000}
 GRID = {"n_h": [1, 2, 3, 4, 5, 10, 50], "activation": ["tanh", "sigmoid", "relu"],
@@ -52,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     params, _ = train(x, y, **config, seed=args.seed)
 
     saved = save_parameters(params, args.out / "moons_parameters.npz")
-    params = load_parameters(saved)
+    params = nn.load(saved)
     accuracy = compute_accuracy(y_new, predict(x_new, params, config["activation"]))
     print(f"chosen {describe(config)}: accuracy on a fresh set of 500 points {accuracy} % "
           f"(tutorial: 93.6 % for n_h=3 tanh lr=0.6 10000 iterations)")
@@ -198,13 +200,9 @@ def plot_sweep(rows: list[dict], out: Path) -> None:
 
 def save_parameters(params: dict[str, ag.Tensor], path: Path) -> Path:
     """Write the parameters to an npz file (the tutorial pickles them; we never use pickle)."""
-    np.savez(path, **{name: tensor.numpy() for name, tensor in params.items()})
+    nn.save(params, path)
+    print(f"wrote {path}")
     return path
-
-
-def load_parameters(path: Path) -> dict[str, ag.Tensor]:
-    with np.load(path, allow_pickle=False) as arrays:
-        return {name: ag.tensor(arrays[name]) for name in arrays.files}
 
 
 def plot_data(x: np.ndarray, y: np.ndarray, path: Path) -> Path:
