@@ -109,3 +109,33 @@ def test_ten_thousand_training_steps_keep_memory_flat():
         tracemalloc.stop()
     assert _live_tensors() == tensors_before
     assert grown < 64 * 1024, f"memory grew by {grown} bytes over 10,000 steps"
+
+
+LOGITS = [[1e4, -1e4, 0.0], [-1e4, 1e4, 3.0]]
+SOFTPLUS_OF_MINUS_3 = np.log1p(np.exp(-3.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, expected", [
+    # row 0 picks the winning logit (loss 0); row 1 picks 3 against 1e4 (loss 1e4 - 3)
+    ("cross_entropy", (0.0 + (1e4 - 3.0)) / 2),
+    # softplus(-x) per element: 0, 1e4, log 2, 1e4, 0, softplus(-3)
+    ("binary_cross_entropy_with_logits", (2e4 + np.log(2.0) + SOFTPLUS_OF_MINUS_3) / 6),
+    # -log(sigmoid(x)) with log clamped at -100 as in PyTorch: 0, 100, log 2, 100, 0, ...
+    ("binary_cross_entropy", (200.0 + np.log(2.0) + SOFTPLUS_OF_MINUS_3) / 6),
+])
+def test_losses_at_extreme_logits_are_finite_and_exact(name, expected, dtype):
+    import nn.functional as NF
+
+    logits = ag.tensor(np.array(LOGITS, dtype=dtype), requires_grad=True)
+    ones = ag.tensor(np.ones((2, 3), dtype=dtype))
+    loss = {
+        "cross_entropy": lambda: NF.cross_entropy(logits, ag.tensor(np.array([0, 2]))),
+        "binary_cross_entropy_with_logits":
+            lambda: NF.binary_cross_entropy_with_logits(logits, ones),
+        "binary_cross_entropy": lambda: NF.binary_cross_entropy(ag.sigmoid(logits), ones),
+    }[name]()
+    loss.backward()
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    assert np.isfinite(logits.grad.numpy()).all()
+    assert loss.dtype == dtype and logits.grad.dtype == dtype
