@@ -255,3 +255,9 @@ def test_unsupported_operand_type_raises_type_error():
         ag.tensor([1.0]) * "a"
     with pytest.raises(TypeError, match=r"add: unsupported operand of dtype <U1"):
         ag.tensor([1.0]) + np.array(["a"])
+
+
+def test_sigmoid_keeps_relative_precision_for_very_negative_inputs():
+    x = ag.tensor([-20.0, -6.0, 30.0])
+    expected = 1 / (1 + np.exp(-np.array([-20.0, -6.0, 30.0])))
+    np.testing.assert_allclose(ag.sigmoid(x).numpy(), expected, rtol=1e-6)

@@ -128,9 +128,12 @@ def tanh(x: Any) -> np.ndarray:
 def sigmoid(x: Any) -> np.ndarray:
     """The logistic function 1 / (1 + e**-x), stable for any x.
 
-    Computed as (1 + tanh(x / 2)) / 2, which never overflows (a primitive for that reason).
+    A primitive for stability: with e = exp(-|x|), which never overflows, it is 1 / (1 + e) for
+    x >= 0 and e / (1 + e) below, so tiny values keep their relative precision (tanh-based
+    formulas round sigmoid(-20) to 0 in float32 and make log(sigmoid(x)) infinite).
     """
-    return np.tanh(np.multiply(x, 0.5)) * 0.5 + 0.5
+    decay = np.exp(np.negative(np.abs(x)))
+    return np.where(np.greater_equal(x, 0), 1, decay) / (1 + decay)
 
 
 @primitive("softplus", lambda F, g, ans, x: F.mul(g, F.sigmoid(x)))
