@@ -100,11 +100,10 @@ class Module:
                                f"__init__, before assigning parameters or sub-modules") from None
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, (Parameter, Module)):
-            kind = "_parameters" if isinstance(value, Parameter) else "_modules"
-            registry = self._registry(kind)
-            self._forget(name)
-            registry[name] = value
+        if isinstance(value, Parameter):
+            self.register_parameter(name, value)
+        elif isinstance(value, Module):
+            self.add_module(name, value)
         elif name in self.__dict__.get("_parameters", {}):
             if value is not None:
                 raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} "
@@ -145,32 +144,25 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    def _register(self, kind: str, name: str, value: Any, expected: type, where: str) -> None:
+        if value is not None and not isinstance(value, expected):
+            raise TypeError(f"{where}: {name!r} must be {expected.__name__} or None, got "
+                            f"{type(value).__name__}")
+        registry = self._registry(kind)
+        self._forget(name)
+        registry[name] = value
+
     def register_buffer(self, name: str, tensor: Tensor | None) -> None:
         """Register ``tensor`` as state that ``state_dict()`` saves but optimizers never see."""
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got "
-                            f"{type(tensor).__name__}")
-        registry = self._registry("_buffers")
-        self._forget(name)
-        registry[name] = tensor
+        self._register("_buffers", name, tensor, Tensor, "register_buffer")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` under ``name`` (None reserves the name, e.g. ``bias=False``)."""
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, got "
-                            f"{type(param).__name__}")
-        registry = self._registry("_parameters")
-        self._forget(name)
-        registry[name] = param
+        self._register("_parameters", name, param, Parameter, "register_parameter")
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` as a child under ``name`` (used by the containers)."""
-        if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: {name!r} must be a Module or None, got "
-                            f"{type(module).__name__}")
-        registry = self._registry("_modules")
-        self._forget(name)
-        registry[name] = module
+        self._register("_modules", name, module, Module, "add_module")
 
     # --- running -----------------------------------------------------------------------------
 
@@ -379,7 +371,31 @@ class Module:
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: ``len``, iteration, indexing and ``append``."""
+
+    def _sliced(self, modules: list[Module]) -> Module:
+        raise NotImplementedError
+
+    def append(self, module: Module) -> _ModuleSequence:
+        """Add ``module`` at the end; return self."""
+        self.add_module(str(len(self)), _checked(module, f"{type(self).__name__}.append"))
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Module:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return self._sliced(modules[index])
+        return modules[_checked_index(index, len(modules), type(self).__name__)]
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after another: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))``.
 
     Children are named "0", "1", ... (or by the keys of a single dict argument). Supports
@@ -402,25 +418,11 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end; return self."""
-        self.add_module(str(len(self)), _checked(module, "Sequential.append"))
-        return self
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int | slice) -> Module:
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[_checked_index(index, len(modules), "Sequential")]
+    def _sliced(self, modules: list[Module]) -> Sequential:
+        return Sequential(*modules)
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules that registers each one (a plain list would hide their parameters).
 
     Supports ``len``, iteration, indexing, assignment by index, ``append`` and ``extend``.
@@ -431,28 +433,14 @@ class ModuleList(Module):
         super().__init__()
         self.extend(modules)
 
-    def append(self, module: Module) -> ModuleList:
-        """Add ``module`` at the end; return self."""
-        self.add_module(str(len(self)), _checked(module, "ModuleList.append"))
-        return self
+    def _sliced(self, modules: list[Module]) -> ModuleList:
+        return ModuleList(modules)
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         """Append every module of ``modules``; return self."""
         for module in modules:
             self.append(module)
         return self
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int | slice) -> Module:
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return ModuleList(modules[index])
-        return modules[_checked_index(index, len(modules), "ModuleList")]
 
     def __setitem__(self, index: int, module: Module) -> None:
         index = _checked_index(index, len(self), "ModuleList")
