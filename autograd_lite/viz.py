@@ -37,6 +37,7 @@ SMALL_TENSOR = 6  # tensors with at most this many elements show their values by
 VIRIDIS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962",
            "#addc30", "#fde725")
 FLAG_RED = "#d62728"
+ZERO_GREY = "#b3b3b3"  # an exactly zero gradient: off the log scale, and not a viridis colour
 ROLE_COLOURS = {  # header colours from the Okabe-Ito palette, lightened for black text
     "param": "#f5c76e", "leaf": "#f0e68c", "input": "#a6d8f5", "constant": "#d9d9d9",
     "output": "#8fd9bf",
@@ -311,7 +312,7 @@ class _GradScale:
 
     def colour(self, norm: float) -> str:
         if norm <= 0:
-            return VIRIDIS[0]  # an exactly zero gradient sits at the bottom of the scale
+            return ZERO_GREY
         return _viridis((math.log10(norm) - self.low) / (self.high - self.low))
 
     def decades(self) -> list[int]:
@@ -627,20 +628,28 @@ class _Drawing:
         self.members[cluster].append((name, label, attrs))
 
     def _add_boxes(self) -> None:
+        """One node per folded module: shapes in and out, parameter count, parameters' grad."""
         for path, facts in self.boxes.items():
             qualified, label = path[-1]
             title = f"{qualified}: {label}" if qualified and label else (qualified or label)
+            leaves = facts["leaves"].values()
+            norms = [self.grad_norms[id(leaf)] for leaf in leaves if id(leaf) in self.grad_norms]
+            fill, text = self.theme["body"], self.theme["text"]
+            if self.show_grads and norms:
+                norm = math.sqrt(sum(n * n for n in norms))
+                fill = self.scale.colour(norm) if math.isfinite(norm) else FLAG_RED
+                text = _text_on(fill)
             rows = [_cell(title, self.theme["box"], _text_on(self.theme["box"]), bold=True)]
-            text = self.theme["text"]
             for key in ("inputs", "outputs"):
                 shapes = list(dict.fromkeys(facts[key]))
                 if shapes:
                     rows.append(_cell(f"{key[:-1] if len(shapes) == 1 else key}: "
                                       f"{', '.join(shapes)}", colour=text, size=10))
-            count = sum(leaf.size for leaf in facts["leaves"].values())
-            rows.append(_cell(f"parameters: {count:,}", colour=text, size=10))
-            label_html = _table(rows, self.theme["line"], self.theme["body"], border=2)
-            self._add_node(path[:-1], facts["id"], label_html, {})
+            rows.append(_cell(f"parameters: {sum(leaf.size for leaf in leaves):,}", colour=text,
+                              size=10))
+            if fill != self.theme["body"]:
+                rows.append(_cell(f"\u2016grad\u2016 of parameters {_number(norm)}", colour=text))
+            self._add_node(path[:-1], facts["id"], _table(rows, self.theme["line"], fill, 2), {})
 
     def _add_notes(self) -> None:
         note = {"shape": "note", "style": "filled", "fillcolor": self.theme["note"],
@@ -666,6 +675,7 @@ class _Drawing:
                 f'<td bgcolor="{self.scale.colour(10.0 ** d)}"><font point-size="9" '
                 f'color="{_text_on(self.scale.colour(10.0 ** d))}">1e{d}</font></td>'
                 for d in self.scale.decades())
+            cells += f'<td bgcolor="{ZERO_GREY}"><font point-size="9">0</font></td>'
             rows.append(_cell("fill = \u2016grad\u2016 (log scale)", colour=theme["text"],
                               size=10))
             rows.append(f'<tr><td><table border="0" cellspacing="0" cellpadding="2"><tr>{cells}'

@@ -1,18 +1,21 @@
 """draw_graph / save_graph / capture_grads: what the DOT says, and rendering with or without dot."""
 
+import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import autograd_lite as ag
-from autograd_lite.viz import VIRIDIS
+from autograd_lite.viz import VIRIDIS, ZERO_GREY
 
 HAS_DOT = shutil.which("dot") is not None
+REPO = Path(__file__).resolve().parents[1]
 
 
 def node_line(source: str, node_id: str) -> str:
@@ -97,6 +100,25 @@ def test_gradients_colour_nodes_by_log_norm_after_backward():
     assert "grad 10" in node_line(source, "t1")
     assert f'color="{VIRIDIS[-1]}"' in source  # edges too
     assert "1e0" in node_line(source, "legend") and "1e2" in node_line(source, "legend")
+
+
+def test_exactly_zero_gradient_is_grey_not_on_the_scale():
+    a = ag.tensor(2.0, requires_grad=True)
+    b = ag.tensor(0.0, requires_grad=True)
+    loss = a * b
+    loss.backward(retain_graph=True)
+    source = ag.draw_graph(loss).source
+    assert f'bgcolor="{ZERO_GREY}"' in node_line(source, "t0")  # d(ab)/da = b = 0
+    assert f'bgcolor="{ZERO_GREY}"' not in node_line(source, "t1")
+
+
+def test_folded_box_is_coloured_by_its_parameters_gradient():
+    loss, params = two_layer_net()
+    loss.backward(retain_graph=True)
+    source = ag.draw_graph(loss, params=params, depth=1).source
+    weight_grad = params["layers.0.weight"].grad.numpy()
+    expected = f"‖grad‖ of parameters {np.linalg.norm(weight_grad.astype(np.float64)):.4g}"
+    assert expected in node_line(source, "m0")
 
 
 def test_show_grads_false_draws_no_gradients():
@@ -228,4 +250,16 @@ def test_bad_arguments_get_clear_errors(tmp_path):
 
 def test_importing_autograd_lite_does_not_import_graphviz():
     code = "import sys, autograd_lite; sys.exit('graphviz' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
+
+
+def test_graph_gallery_runs_and_reproduces_the_micrograd_lecture(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run([sys.executable, str(REPO / "examples" / "graph_gallery.py"), "--quick",
+                          "--out", str(tmp_path)], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "x1.grad = -1.5, w1.grad = 1, x2.grad = 0.5, w2.grad = 0, b.grad = 0.5" in run.stdout
+    names = sorted(p.stem for p in tmp_path.iterdir())
+    assert names == ["graph_mlp_folded", "graph_mlp_gradients", "graph_mlp_modules",
+                     "graph_neuron", "graph_vanishing"]
