@@ -15,6 +15,8 @@ import numpy as np
 import autograd_lite as ag
 from autograd_lite import Tensor
 
+from .conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401 - re-exported as F.conv2d, ...
+
 REDUCTIONS = ("mean", "sum", "none")
 
 

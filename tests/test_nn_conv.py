@@ -361,3 +361,11 @@ def test_modules_reject_bad_settings_when_constructed(make, message):
 def test_conv_file_writes_no_derivative():
     source = (Path(__file__).parents[1] / "nn" / "conv.py").read_text()
     assert not re.search(r"def backward|def vjp|\.vjp\(|engine", source)
+
+
+def test_nn_and_nn_functional_export_the_conv_api():
+    import nn
+
+    assert (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d) == (Conv2d, MaxPool2d, AvgPool2d)
+    assert (nn.functional.conv2d, nn.functional.max_pool2d, nn.functional.avg_pool2d) == (
+        conv2d, max_pool2d, avg_pool2d)
