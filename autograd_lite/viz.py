@@ -76,13 +76,16 @@ def draw_graph(*outputs: Tensor, params: Any = None, show_values: bool | str = "
     """Draw the graph that computed ``outputs`` and return it as a ``graphviz.Digraph``.
 
     ``params``: a module (anything with ``named_parameters()``) or a dict name -> Tensor, used to
-    name parameter nodes; other leaves show ``Tensor.name`` or their role (leaf, input,
-    constant). ``show_values``/``show_grads``: "auto" shows the values/gradients of tensors with
-    at most 6 elements (and a gradient norm for bigger ones), True shows a summary for every
-    tensor, False none; gradients also colour nodes and edges by log10 of their norm. ``depth``:
-    modules nested deeper than ``depth`` are folded into one box each (None: no folding).
-    ``rankdir``: "TB", "LR", "BT" or "RL". ``theme``: "light" or "dark". ``max_nodes``: draw at
-    most this many tensors (those nearest the outputs) and note the cut.
+    name parameter nodes (leaves of a class named ``Parameter`` are parameters too); other
+    leaves show ``Tensor.name`` or their role (leaf, input, constant).
+    ``show_values``/``show_grads``: "auto" shows the values/gradients of tensors with at most 6
+    elements (and a gradient norm for bigger ones), True also a min/mean/max summary of bigger
+    ones, False none; shown gradients colour nodes and edges by log10 of their norm (an exactly
+    zero gradient is grey). ``depth``: modules nested deeper than ``depth`` are folded into one
+    box each, showing input/output shapes and parameter count (None: no folding; 0: every
+    top-level module is one box). ``rankdir``: "TB", "LR", "BT" or "RL". ``theme``: "light" or
+    "dark". ``max_nodes``: draw at most this many tensors (those nearest the outputs; each
+    computed tensor also brings its op node) and note the cut.
 
     The DOT text (``.source``) is deterministic. In Jupyter the result displays inline as SVG;
     ``.render()``/``.pipe()`` need Graphviz's ``dot`` and raise GraphvizNotFoundError without it.
@@ -281,6 +284,13 @@ def _shape_text(tensor: Any) -> str:
 def _short(value: Any, limit: int = 28) -> str:
     text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def _scope_title(scope: tuple[str, str]) -> str:
+    """``layers.0: Linear`` for the scope ("layers.0", "Linear"); the outermost module has no
+    qualified name, so it shows its class alone."""
+    qualified, label = scope
+    return f"{qualified}: {label}" if qualified and label else (qualified or label)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -630,8 +640,7 @@ class _Drawing:
     def _add_boxes(self) -> None:
         """One node per folded module: shapes in and out, parameter count, parameters' grad."""
         for path, facts in self.boxes.items():
-            qualified, label = path[-1]
-            title = f"{qualified}: {label}" if qualified and label else (qualified or label)
+            title = _scope_title(path[-1])
             leaves = facts["leaves"].values()
             norms = [self.grad_norms[id(leaf)] for leaf in leaves if id(leaf) in self.grad_norms]
             fill, text = self.theme["body"], self.theme["text"]
@@ -701,11 +710,9 @@ class _Drawing:
             edge_attr={"color": theme["line"], "arrowsize": "0.7"})
         subgraphs = {(): graph}
         for number, path in enumerate(p for p in self.members if p):
-            qualified, label = path[-1]
-            title = f"{qualified}: {label}" if qualified and label else (qualified or label)
             shades = theme["clusters"]
             subgraphs[path] = graphviz.Digraph(name=f"cluster_{number}", graph_attr={
-                "label": title, "style": "rounded,filled", "color": theme["line"],
+                "label": _scope_title(path[-1]), "style": "rounded,filled", "color": theme["line"],
                 "fillcolor": shades[(len(path) - 1) % len(shades)], "fontsize": "11",
                 "labeljust": "l"})
         for path, nodes in self.members.items():
