@@ -343,7 +343,8 @@ def _progress_enabled(progress: bool) -> bool:
 
 
 def _format_logs(logs: dict[str, float]) -> dict[str, str]:
-    return {name: f"{value:.4f}" for name, value in logs.items()}
+    """Short bar labels: ``loss``, ``accuracy``, ``val_loss``... with 4 significant digits."""
+    return {name.removeprefix("train_"): f"{value:.4g}" for name, value in logs.items()}
 
 
 def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any, epochs: Any) -> None:

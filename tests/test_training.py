@@ -160,7 +160,7 @@ def run_with_stderr(monkeypatch, stream, progress=True):
 def test_progress_bar_appears_in_a_terminal(monkeypatch):
     output = run_with_stderr(monkeypatch, FakeTerminal())
     assert "epoch 1/2" in output and "epoch 2/2" in output
-    assert "train_loss=" in output and "val_accuracy=" in output
+    assert "loss=" in output and "val_accuracy=" in output
 
 
 def test_progress_bar_is_silent_when_not_a_terminal(monkeypatch):
