@@ -6,7 +6,9 @@ expression and ``.backward()`` does the rest: the tutorial's update ``syn += l.T
 is one gradient-descent step of rate 1 on the cost ``0.5 * sum((y - out)**2)``.
 
 Same seed, same initialisation, same maths, float64: the printed numbers are the tutorial's,
-to 1e-8. Run: ``python examples/xor_11_lines.py``.
+to 1e-8. Then the three-layer network the idiomatic way (``nn.Sequential`` of bias-free
+``nn.Linear`` and ``nn.Sigmoid``, ``nn.MSELoss``, ``nn.optim.SGD``), started from the same
+weights: it prints the same numbers too. Run: ``python examples/xor_11_lines.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 from _common import parse_args
 
 import autograd_lite as ag
+import nn
 
 X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
 Y_FIRST_COLUMN = np.array([[0, 0, 1, 1]], dtype=np.float64).T
@@ -45,8 +48,14 @@ def main(argv: Sequence[str] | None = None) -> dict:
         print(f"three layers (XOR), Error:{error:.12f}   tutorial: {expected:.12f}")
     xor_matches = agrees(errors, TUTORIAL_XOR_ERRORS, args.seed)
 
-    return {"two_layer_output": output, "xor_errors": errors,
-            "two_layer_matches": two_layer_matches, "xor_matches": xor_matches}
+    steps = 10001 if args.quick else 60000  # --quick: the first two reports only
+    nn_errors = train_idiomatic(tutorial_weights(args.seed, (3, 4), (4, 1)), steps)
+    print("the idiomatic nn way, Error: " + ", ".join(f"{e:.12f}" for e in nn_errors))
+    nn_matches = agrees(nn_errors, TUTORIAL_XOR_ERRORS[:len(nn_errors)], args.seed)
+
+    return {"two_layer_output": output, "xor_errors": errors, "nn_xor_errors": nn_errors,
+            "two_layer_matches": two_layer_matches, "xor_matches": xor_matches,
+            "nn_xor_matches": nn_matches}
 
 
 def tutorial_weights(seed: int, *shapes: tuple[int, int]) -> list[ag.Tensor]:
@@ -81,6 +90,26 @@ def train(weights: list[ag.Tensor], y: np.ndarray, steps: int,
             weight.data -= weight.grad.numpy()
             weight.zero_grad()
     return out.numpy(), errors
+
+
+def train_idiomatic(initial_weights: list[ag.Tensor], steps: int) -> list[float]:
+    """The three-layer XOR net with nn; reports mean |error| every 10000 steps."""
+    model = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid(),
+                          nn.Linear(4, 1, bias=False), nn.Sigmoid())
+    for linear, weight in zip((model[0], model[2]), initial_weights, strict=True):
+        linear.weight.data = weight.numpy().T.copy()  # nn.Linear stores (out, in)
+    loss_fn = nn.MSELoss(reduction="sum")
+    optimizer = nn.optim.SGD(model.parameters(), lr=1.0)
+    x, y = ag.tensor(X), ag.tensor(Y_XOR)
+    errors = []
+    for step in range(steps):
+        out = model(x)
+        if step % 10000 == 0:
+            errors.append(float(np.mean(np.abs(Y_XOR - out.numpy()))))
+        optimizer.zero_grad()
+        (0.5 * loss_fn(out, y)).backward()
+        optimizer.step()
+    return errors
 
 
 def agrees(ours, tutorial, seed: int) -> bool:
