@@ -111,13 +111,17 @@ def _loss_value(loss: Any) -> float:
 def _as_loader(data: Any, batch_size: int, shuffle: bool, seed: int | None,
                where: str) -> DataLoader:
     """A DataLoader as is, or a tuple ``(x, y)`` of arrays/tensors batched into one."""
-    if isinstance(data, DataLoader):
-        return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
-        return DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=shuffle,
+        data = DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=shuffle,
                           seed=seed)
-    raise TypeError(f"{where}: expected a DataLoader or a tuple (inputs, targets) of arrays or "
-                    f"tensors, got {type(data).__name__}")
+    if not isinstance(data, DataLoader):
+        raise TypeError(f"{where}: expected a DataLoader or a tuple (inputs, targets) of arrays "
+                        f"or tensors, got {type(data).__name__}")
+    if len(data) == 0:
+        raise ValueError(f"{where}: the DataLoader yields no batch: its {len(data.dataset)} "
+                         f"samples are fewer than batch_size={data.batch_size} with "
+                         f"drop_last=True")
+    return data
 
 
 def _inputs_and_targets(batch: tuple[Tensor, ...], where: str) -> tuple[Tensor, Tensor]:
@@ -165,14 +169,15 @@ def evaluate(model: Any, data: Any, loss_fn: Callable | None,
 
 
 def predict(model: Any, x: Any, batch_size: int = 256) -> Tensor:
-    """Outputs of ``model`` on all of ``x`` (array or Tensor), in batches, eval mode, no graph.
+    """Outputs of ``model`` on all of ``x``, in batches, in eval mode, without a graph.
 
-    Returns one Tensor with the batch outputs concatenated along the first axis; the model's
-    train/eval mode is restored.
+    ``x`` is an array or Tensor (split into batches of ``batch_size``) or a DataLoader (the
+    first field of each batch is the input). Returns one Tensor with the batch outputs
+    concatenated along the first axis; the model's train/eval mode is restored.
     """
-    loader = DataLoader(TensorDataset(x), batch_size=batch_size)
+    loader = x if isinstance(x, DataLoader) else DataLoader(TensorDataset(x), batch_size)
     with _inference_mode(model):
-        outputs = [model(xb).data for (xb,) in loader]
+        outputs = [model(batch[0]).data for batch in loader]
     return ag.tensor(np.concatenate(outputs))
 
 

@@ -115,7 +115,8 @@ def test_predict_runs_in_eval_mode_without_a_graph_and_restores_the_mode():
     assert output.shape == (70, 50) and not output.requires_grad
     np.testing.assert_allclose(output.numpy(), model.eval()(ag.tensor(x)).numpy())  # no dropout
     model.train()
-    nn.predict(model, x)
+    loader = nn.data.DataLoader(nn.data.TensorDataset(x), batch_size=16)
+    np.testing.assert_allclose(nn.predict(model, loader).numpy(), output.numpy())
     nn.evaluate(model, (x, np.zeros(70, np.int64)), None)
     assert model.training is True
 
@@ -261,6 +262,9 @@ def fit_with(**changes):
      r"loss_fn must return a scalar Tensor, got \(4,\)"),
     ({"train_data": nn.data.DataLoader(nn.data.TensorDataset(*nn.data.xor(), np.ones(4)))},
      ValueError, r"each batch must be \(inputs, targets\), got 3"),
+    ({"train_data": nn.data.DataLoader(nn.data.TensorDataset(*nn.data.xor()), batch_size=8,
+                                       drop_last=True)},
+     ValueError, r"yields no batch: its 4 samples are fewer than batch_size=8"),
 ])
 def test_fit_misuse_is_reported(changes, error, message):
     with pytest.raises(error, match=message):
