@@ -136,8 +136,8 @@ class DataLoader:
         self._rng = np.random.default_rng(seed) if seed is not None else None
 
     def __len__(self) -> int:
-        batches = len(self.dataset) / self.batch_size
-        return math.floor(batches) if self.drop_last else math.ceil(batches)
+        full, remainder = divmod(len(self.dataset), self.batch_size)
+        return full + int(remainder > 0 and not self.drop_last)
 
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
         count = len(self.dataset)
