@@ -18,6 +18,7 @@ from .engine import (
 from .ops import *  # noqa: F403 - the public ops, listed in ops.PUBLIC_OPS
 from .ops import PUBLIC_OPS
 from .functional import log_softmax, softmax
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .viz import GraphvizNotFoundError, capture_grads, draw_graph, save_graph
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "detect_anomaly", "enable_grad", "grad", "is_grad_enabled", "name_scope", "no_grad",
     "set_grad_enabled",
     "log_softmax", "softmax",
+    "GradcheckError", "gradcheck", "gradgradcheck",
     "GraphvizNotFoundError", "capture_grads", "draw_graph", "save_graph",
     *PUBLIC_OPS,
 ]
