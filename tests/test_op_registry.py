@@ -1,0 +1,201 @@
+"""Generic checks run on every entry of the op registry (tests/op_registry.py).
+
+Each test draws arguments from the entry's own strategy (inside its domain, off kinks and
+ties), so one test body specifies one behaviour for every public op.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from op_registry import GRADCHECK_TOLERANCE, NOT_OPS, NOT_TENSOR_OPS, REGISTRY, OpEntry, Sample
+
+import autograd_lite as ag
+
+ALL = sorted(REGISTRY)
+DIFFERENTIABLE = [name for name in ALL if REGISTRY[name].differentiable]
+NON_DIFFERENTIABLE = [name for name in ALL if not REGISTRY[name].differentiable]
+
+
+def _tensors(sample: Sample, dtype: type, requires_grad: bool = True) -> list:
+    """Float arrays become tensors of ``dtype`` (requiring grad); others (masks) stay as is."""
+    return [ag.tensor(a.astype(dtype), requires_grad=requires_grad) if a.dtype.kind == "f"
+            else ag.tensor(a) for a in sample.arrays]
+
+
+def _as_tuple(value):
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _call(entry: OpEntry, sample: Sample, tensors: list) -> tuple:
+    return _as_tuple(entry.op(*tensors, **sample.kwargs))
+
+
+def _function_of_tensors(entry: OpEntry, sample: Sample):
+    return lambda *tensors: entry.op(*tensors, **sample.kwargs)
+
+
+# --- coverage ---------------------------------------------------------------------------------
+
+
+def _computing_tensor_members() -> list[str]:
+    return [name for name, member in vars(ag.Tensor).items()
+            if (callable(member) or isinstance(member, property))
+            and (not name.startswith("_") or (name.startswith("__") and name.endswith("__")))]
+
+
+def test_every_public_op_has_a_registry_entry():
+    missing = [name for name in ag.__all__ if name not in REGISTRY and name not in NOT_OPS]
+    assert not missing, (f"public names with no entry in tests/op_registry.py and no reason in "
+                         f"NOT_OPS there: {missing}")
+
+
+def test_every_tensor_method_and_operator_has_a_registry_entry():
+    missing = [name for name in _computing_tensor_members()
+               if f"Tensor.{name}" not in REGISTRY and name not in NOT_TENSOR_OPS]
+    assert not missing, (f"Tensor members with no 'Tensor.<name>' entry in tests/op_registry.py "
+                         f"and no reason in NOT_TENSOR_OPS there: {missing}")
+
+
+def test_registry_and_ignore_lists_name_only_existing_things():
+    members = set(_computing_tensor_members())
+    stale = [name for name in REGISTRY if name.startswith("Tensor.")
+             and name.removeprefix("Tensor.") not in members]
+    stale += [name for name in REGISTRY if not name.startswith("Tensor.")
+              and name not in ag.__all__]
+    stale += [name for name in NOT_OPS if name not in ag.__all__]
+    stale += [f"Tensor.{name}" for name in NOT_TENSOR_OPS if name not in members]
+    assert not stale, f"registry names that no longer exist: {stale}"
+
+
+# --- forward ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+@settings(max_examples=10)
+@given(data=st.data())
+def test_forward_matches_numpy_in_float64(name, data):
+    entry = REGISTRY[name]
+    sample = data.draw(entry.samples)
+    outputs = _call(entry, sample, _tensors(sample, np.float64, requires_grad=False))
+    expected = _as_tuple(entry.reference(*sample.arrays, **sample.kwargs))
+    assert len(outputs) == len(expected)
+    for out, want in zip(outputs, expected):
+        want = np.asarray(want)
+        assert out.shape == want.shape and out.dtype == want.dtype
+        np.testing.assert_allclose(out.data, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ALL)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_forward_matches_numpy_in_float32(name, data):
+    entry = REGISTRY[name]
+    sample = data.draw(entry.samples)
+    arrays32 = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in sample.arrays]
+    outputs = _call(entry, sample, _tensors(sample, np.float32, requires_grad=False))
+    expected = _as_tuple(entry.reference(*arrays32, **sample.kwargs))
+    for out, want in zip(outputs, expected, strict=True):
+        want = np.asarray(want)
+        assert out.shape == want.shape and out.dtype == want.dtype
+        np.testing.assert_allclose(out.data, want, rtol=1e-5, atol=1e-6)
+
+
+# --- gradients ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@settings(max_examples=10)
+@given(data=st.data())
+def test_gradcheck_in_float64(name, data):
+    entry = REGISTRY[name]
+    sample = data.draw(entry.samples)
+    assert ag.gradcheck(_function_of_tensors(entry, sample), _tensors(sample, np.float64),
+                        **GRADCHECK_TOLERANCE)
+
+
+def _second_derivatives_hold(entry: OpEntry, sample: Sample) -> bool:
+    """gradgradcheck's verdict; an error while differentiating twice counts as failure."""
+    try:
+        return ag.gradgradcheck(_function_of_tensors(entry, sample),
+                                _tensors(sample, np.float64), raise_exception=False,
+                                **GRADCHECK_TOLERANCE)
+    except (RuntimeError, TypeError, ValueError):
+        return False
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_second_derivatives_match_the_supports_gradgrad_flag(name, data):
+    entry = REGISTRY[name]
+    sample = data.draw(entry.samples)
+    if entry.supports_gradgrad:
+        assert ag.gradgradcheck(_function_of_tensors(entry, sample),
+                                _tensors(sample, np.float64), **GRADCHECK_TOLERANCE)
+    else:
+        assert not _second_derivatives_hold(entry, sample), (
+            f"{name} is marked supports_gradgrad=False, but gradgradcheck passes: set it True")
+
+
+def _gradients(entry: OpEntry, sample: Sample, inputs: list) -> list:
+    outputs = [out for out in _call(entry, sample, inputs) if out.requires_grad]
+    differentiable = [x for x in inputs if x.requires_grad]
+    cotangents = [np.cos(np.arange(out.size)).reshape(out.shape) for out in outputs]
+    return list(ag.grad(outputs, differentiable, grad_outputs=cotangents, allow_unused=True))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_gradients_have_the_shape_and_dtype_of_their_inputs(name, dtype, data):
+    entry = REGISTRY[name]
+    sample = data.draw(entry.samples)
+    inputs = [x for x in _tensors(sample, dtype) if x.requires_grad]
+    for x, g in zip(inputs, _gradients(entry, sample, _tensors(sample, dtype)), strict=True):
+        assert g is not None
+        assert g.shape == x.shape
+        assert g.dtype == x.dtype == dtype
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_float32_gradients_match_float64_gradients(name, data):
+    entry = REGISTRY[name]
+    sample = data.draw(entry.samples)
+    rounded = Sample(tuple(a.astype(np.float32).astype(np.float64) if a.dtype.kind == "f" else a
+                           for a in sample.arrays), sample.kwargs)
+    grads32 = _gradients(entry, rounded, _tensors(rounded, np.float32))
+    grads64 = _gradients(entry, rounded, _tensors(rounded, np.float64))
+    for g32, g64 in zip(grads32, grads64, strict=True):
+        np.testing.assert_allclose(g32.data, g64.data, rtol=1e-4, atol=1e-5)
+
+
+# --- graph recording ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_no_graph_is_recorded_under_no_grad(name, data):
+    entry = REGISTRY[name]
+    sample = data.draw(entry.samples)
+    inputs = _tensors(sample, np.float64)
+    with ag.no_grad():
+        outputs = _call(entry, sample, inputs)
+    for out in outputs:
+        if any(out is x for x in inputs):  # identity ops (+x) return their input, a leaf
+            continue
+        assert not out.requires_grad and out.is_leaf
+
+
+@pytest.mark.parametrize("name", NON_DIFFERENTIABLE)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_non_differentiable_op_output_does_not_require_grad(name, data):
+    entry = REGISTRY[name]
+    sample = data.draw(entry.samples)
+    for out in _call(entry, sample, _tensors(sample, np.float64)):
+        assert not out.requires_grad and out.is_leaf
