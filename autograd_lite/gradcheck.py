@@ -72,6 +72,9 @@ def _as_float64_inputs(inputs: Any, caller: str) -> list[Any]:
 
 
 def _as_outputs(result: Any, caller: str) -> tuple[Tensor, ...]:
+    if not isinstance(result, (Tensor, tuple, list)):
+        raise TypeError(f"{caller}: the function must return a Tensor or a tuple of Tensors, "
+                        f"but it returned a {type(result).__name__}")
     outputs = (result,) if isinstance(result, Tensor) else tuple(result)
     for index, out in enumerate(outputs):
         if not isinstance(out, Tensor):
