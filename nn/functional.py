@@ -24,6 +24,12 @@ def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else ag.tensor(x)
 
 
+def _constant_like(value: Any, x: Tensor) -> Any:
+    """A non-tensor option (class weights, pos_weight) as an array of x's dtype, so that a
+    float64 NumPy weight does not turn a float32 loss into float64."""
+    return value if isinstance(value, Tensor) else np.asarray(value, dtype=x.dtype)
+
+
 # --- activations ---------------------------------------------------------------------------
 
 
@@ -320,7 +326,8 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     last axis, one per class) weighs the positive examples; ``weight`` the elements.
     """
     input, target = _same_shape(input, target, "binary_cross_entropy_with_logits")
-    log_weight = 1.0 if pos_weight is None else (_as_tensor(pos_weight) - 1.0) * target + 1.0
+    log_weight = 1.0 if pos_weight is None else (
+        (_constant_like(pos_weight, input) - 1.0) * target + 1.0)
     loss = (1.0 - target) * input + log_weight * ag.softplus(-input)
     return _reduce(_weighted(loss, weight), reduction, "binary_cross_entropy_with_logits")
 
@@ -421,7 +428,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     classes = input.shape[class_axis]
     probs = _as_tensor(target) * (1.0 - label_smoothing) + label_smoothing / classes
     if weight is not None:
-        log_probs = log_probs * _as_tensor(weight).reshape(
+        log_probs = log_probs * _constant_like(weight, input).reshape(
             (classes,) + (1,) * (input.ndim - class_axis - 1))
     loss = -(probs * log_probs).sum(axis=class_axis)
     return _reduce(loss, reduction, "cross_entropy")

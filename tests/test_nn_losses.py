@@ -79,9 +79,13 @@ def test_cross_entropy_is_finite_for_extreme_logits():
     np.testing.assert_allclose(logits.grad.data, [[1, -1, 0], [0, 0, 0]], atol=1e-6)
 
 
-def test_cross_entropy_keeps_float32():
-    loss = F.cross_entropy(ag.randn(3, 4, requires_grad=True), np.array([0, 1, 3]))
-    assert loss.dtype == np.float32
+def test_losses_keep_float32_with_float64_numpy_options():
+    logits, weight = ag.randn(3, 4, requires_grad=True), np.array([1.0, 2.0, 1.0, 0.5])
+    probabilities = ag.softmax(ag.randn(3, 4))
+    assert F.cross_entropy(logits, np.array([0, 1, 3]), weight=weight).dtype == np.float32
+    assert F.cross_entropy(logits, probabilities, weight=weight).dtype == np.float32
+    assert F.binary_cross_entropy_with_logits(logits, probabilities, weight=weight,
+                                              pos_weight=weight).dtype == np.float32
 
 
 def test_cross_entropy_of_one_unbatched_example():
