@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from op_registry import GRADCHECK_TOLERANCE, NOT_OPS, NOT_TENSOR_OPS, REGISTRY, OpEntry, Sample
 
 import autograd_lite as ag
+from autograd_lite import testing
 
 ALL = sorted(REGISTRY)
 DIFFERENTIABLE = [name for name in ALL if REGISTRY[name].differentiable]
@@ -199,3 +200,45 @@ def test_non_differentiable_op_output_does_not_require_grad(name, data):
     sample = data.draw(entry.samples)
     for out in _call(entry, sample, _tensors(sample, np.float64)):
         assert not out.requires_grad and out.is_leaf
+
+
+# --- the strategies behind the registry (autograd_lite.testing) ---------------------------------
+
+
+@settings(max_examples=20)
+@given(data=st.data())
+def test_domain_arrays_stay_inside_their_intervals_and_off_the_kinks(data):
+    domain = testing.away_from((-0.5, 0.5), low=-2.0, high=2.0, gap=0.1)
+    values = data.draw(testing.shapes().flatmap(domain.arrays))
+    assert np.all((values >= -2.0) & (values <= 2.0))
+    assert np.all(np.abs(np.abs(values) - 0.5) >= 0.1 - 1e-12)
+
+
+@settings(max_examples=20)
+@given(data=st.data())
+def test_distinct_arrays_never_tie(data):
+    shape = data.draw(testing.shapes())
+    values = data.draw(testing.distinct(-1.0, 1.0).arrays(shape)).ravel()
+    gaps = np.diff(np.sort(values))
+    assert values.size < 2 or gaps.min() >= 2.0 / (4 * max(values.size, 4)) - 1e-12
+
+
+@settings(max_examples=20)
+@given(data=st.data())
+def test_well_conditioned_matrices_have_condition_number_at_most_3(data):
+    shape = data.draw(testing.shapes(min_dims=2))
+    singular_values = np.linalg.svd(data.draw(testing.well_conditioned_matrices(shape)),
+                                    compute_uv=False)
+    assert np.all(singular_values.max(axis=-1) <= 3 * singular_values.min(axis=-1) + 1e-9)
+
+
+@settings(max_examples=20)
+@given(data=st.data())
+def test_shape_strategies_broadcast_as_promised(data):
+    first, second = data.draw(testing.broadcastable_shapes(2))
+    np.broadcast_shapes(first, second)
+    target = data.draw(testing.shapes())
+    assert np.broadcast_shapes(data.draw(testing.shapes_broadcasting_to(target)), target) == target
+    axis = data.draw(testing.axes(len(target)))
+    assert np.sum(np.zeros(target), axis=axis).size * testing.reduced_size(target, axis) == (
+        np.zeros(target).size)
