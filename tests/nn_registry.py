@@ -11,6 +11,7 @@ import numpy as np
 
 import autograd_lite as ag
 import nn
+from tests.op_registry import GRADCHECK_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -241,4 +242,4 @@ def check_gradients(case: Case) -> None:
     assert checked and all(g is not None for g in ag.grad(out.sum(), checked, allow_unused=True))
     assert ag.gradcheck(
         lambda *args: call_with_parameters(module, list(args[count:]), *args[:count]),
-        inputs + parameters)
+        inputs + parameters, **GRADCHECK_TOLERANCE)
