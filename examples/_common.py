@@ -1,4 +1,4 @@
-"""What every example shares: the command line (--quick, --out, --seed) and saving figures.
+"""What every example shares: the command line (--quick, --out, --seed), figures, a GD step.
 
 Figures are drawn with matplotlib's Agg backend, so the examples run without a display.
 """
@@ -6,7 +6,7 @@ Figures are drawn with matplotlib's Agg backend, so the examples run without a d
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +15,8 @@ import numpy as np
 matplotlib.use("Agg")  # before pyplot is imported: draw to files, never to a window
 
 import matplotlib.pyplot as plt  # noqa: E402 - must follow the backend choice
+
+import autograd_lite as ag  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 
@@ -68,3 +70,14 @@ def plot_decision_boundary(probability: Callable[[np.ndarray], np.ndarray], x: n
     ax.set_title(title, fontsize=10)
     ax.set(xlabel="$x_1$", ylabel="$x_2$")
     return save_figure(figure, path)
+
+
+def gradient_descent_step(tensors: Iterable[ag.Tensor], rate: float) -> None:
+    """The tutorials' update ``W -= rate * dW`` for each tensor, then clear its gradient.
+
+    This is what ``nn.optim.SGD(params, lr=rate)`` does with ``step()`` and ``zero_grad()``;
+    the hand-written examples keep it visible, as their tutorials do.
+    """
+    for tensor in tensors:
+        tensor.data -= rate * tensor.grad.numpy()
+        tensor.zero_grad()

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from _common import parse_args, plot_decision_boundary, plt, save_figure
+from _common import gradient_descent_step, parse_args, plot_decision_boundary, plt, save_figure
 from sklearn.datasets import make_moons
 
 import autograd_lite as ag
@@ -105,9 +105,7 @@ def train(x: np.ndarray, y: np.ndarray, n_h: int, activation: str, learning_rate
         start = time.perf_counter()
         cost = compute_cost(forward(x, params, activation), y)
         cost.backward()
-        for tensor in params.values():
-            tensor.data -= learning_rate * tensor.grad.numpy()
-            tensor.zero_grad()
+        gradient_descent_step(params.values(), learning_rate)
         elapsed += time.perf_counter() - start
         if i in checkpoints:
             reports.append({"iterations": i, "time_s": round(elapsed, 3),

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from _common import parse_args, plt, save_figure
+from _common import gradient_descent_step, parse_args, plt, save_figure
 
 import autograd_lite as ag
 
@@ -103,9 +103,7 @@ class Net:
         unit_target = y_scaled if self.slope == 1 else self.to_unit_range(y_scaled)
         cross_entropy = (ag.softplus(self.slope * z) - unit_target * self.slope * z).sum() / len(x)
         cross_entropy.backward()
-        for weight in self.weights:
-            weight.data -= rate * weight.grad.numpy()
-            weight.zero_grad()
+        gradient_descent_step(self.weights, rate)
         return float(np.sum((y_scaled - output) ** 2) / (2 * len(x)))
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from _common import parse_args, plt, save_figure
+from _common import gradient_descent_step, parse_args, plt, save_figure
 
 import autograd_lite as ag
 import nn
@@ -70,9 +70,7 @@ def train_by_hand(size: int, steps: int, seed: int, batch_size: int = 100,
         x = shuffled[start:start + batch_size]
         loss = 0.5 * ((2 * np.sin(x) + 5 - net(ag.tensor(x))) ** 2).mean()
         loss.backward()
-        for parameter in parameters:
-            parameter.data -= learning_rate * parameter.grad.numpy()
-            parameter.zero_grad()
+        gradient_descent_step(parameters, learning_rate)
     return before, predict(net, X)
 
 

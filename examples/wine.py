@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from _common import parse_args
+from _common import gradient_descent_step, parse_args
 from sklearn.linear_model import LogisticRegression
 
 import autograd_lite as ag
@@ -107,9 +107,7 @@ def train(params: list, x: np.ndarray, y: np.ndarray, iterations: int,
         probability = forward(params, x)
         loss = -(y * ag.log(probability) + (1 - y) * ag.log(1 - probability)).mean()
         loss.backward()
-        for tensor in tensors:
-            tensor.data -= learning_rate * tensor.grad.numpy()
-            tensor.zero_grad()
+        gradient_descent_step(tensors, learning_rate)
     return loss.item()
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from _common import parse_args
+from _common import gradient_descent_step, parse_args
 
 import autograd_lite as ag
 import nn
@@ -86,9 +86,7 @@ def train(weights: list[ag.Tensor], y: np.ndarray, steps: int,
             errors.append(float(np.mean(np.abs(y - out.numpy()))))
         cost = 0.5 * ((y - out) ** 2).sum()
         cost.backward()
-        for weight in weights:
-            weight.data -= weight.grad.numpy()
-            weight.zero_grad()
+        gradient_descent_step(weights, rate=1.0)
     return out.numpy(), errors
 
 
