@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, get_default_dtype
 
 # ---------------------------------------------------------------------------------------------
 # Per-thread state: grad mode, the module name-scope stack, anomaly mode.
@@ -236,6 +236,8 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
         raise _explain(prim.name, error, arrays) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    if out.dtype != tensor_dtype and out.dtype.kind == "f" and "dtype" not in params:
+        out = _keep_float_width(out, arrays)
     if needs_grad and STATE.grad_enabled and prim.differentiable:
         result = Tensor._from_op(out, prim, tuple(inputs), params, next(_sequence))
         if STATE.scope:
@@ -249,6 +251,18 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
     if STATE.anomaly:
         _check_finite(out, f"{prim.name} (forward)", arrays)
     return Tensor._from_op(out, None, None, None, next(_sequence))
+
+
+def _keep_float_width(out: np.ndarray, arrays: Sequence[Any]) -> np.ndarray:
+    """Stop integer and bool operands from widening a float result (PyTorch's rule).
+
+    NumPy makes int64 * float32 float64; here the result takes the widest float operand's
+    dtype, or the default float dtype when no operand is a float array (``arange(3) / 2``).
+    """
+    floats = [a.dtype for a in arrays if isinstance(a, (np.ndarray, np.generic))
+              and a.dtype.kind == "f"]
+    target = np.result_type(*floats) if floats else get_default_dtype()
+    return out if out.dtype == target else out.astype(target)
 
 
 def _explain(name: str, error: Exception, arrays: Sequence[Any]) -> Exception:

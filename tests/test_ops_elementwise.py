@@ -261,3 +261,25 @@ def test_sigmoid_keeps_relative_precision_for_very_negative_inputs():
     x = ag.tensor([-20.0, -6.0, 30.0])
     expected = 1 / (1 + np.exp(-np.array([-20.0, -6.0, 30.0])))
     np.testing.assert_allclose(ag.sigmoid(x).numpy(), expected, rtol=1e-6)
+
+
+def test_integer_and_bool_tensors_do_not_widen_float32():
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    labels = ag.arange(3)  # int64
+    scaled = x * labels + ag.tensor([True, False, True])
+    assert scaled.dtype == np.float32
+    scaled.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 2.0])
+    assert ag.where(labels > 0, x, labels).dtype == np.float32
+
+
+def test_integer_only_division_gives_the_default_float_dtype():
+    assert (ag.arange(3) / 2).dtype == np.float32
+    assert ag.arange(4).mean().dtype == np.float32 and ag.arange(4).mean().item() == 1.5
+    assert (ag.arange(3) * 2).dtype == np.int64
+
+
+def test_explicit_float64_is_kept():
+    assert ag.astype(ag.arange(3), "float64").dtype == np.float64
+    assert (ag.arange(3) * ag.ones(3, dtype="float64")).dtype == np.float64
