@@ -520,8 +520,14 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
 
     Python numbers become the default float dtype (float32), NumPy arrays keep their dtype,
     ``dtype`` overrides both. ``requires_grad=True`` needs a float dtype (TypeError otherwise).
+    The data is copied, as ``torch.tensor`` does, so in-place updates of the tensor (an
+    optimizer step) never change the caller's array. Raises ValueError for ragged lists.
     Example: ``ag.tensor([[1, 2], [3, 4]], requires_grad=True)``.
     """
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        data = data.copy()
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
 
 

@@ -262,3 +262,14 @@ def test_every_method_matches_numpy(case):
     assert isinstance(result, ag.Tensor)
     assert result.shape == np.shape(expected)
     np.testing.assert_allclose(result.numpy(), expected, rtol=1e-6)
+
+
+def test_tensor_copies_its_data_so_in_place_updates_leave_the_source_alone():
+    source = np.array([1.0, 2.0])
+    weights = ag.tensor(source, requires_grad=True)
+    weights.data -= 1.0
+    np.testing.assert_array_equal(source, [1.0, 2.0])
+    copy = ag.tensor(weights)
+    copy.data += 5.0
+    np.testing.assert_array_equal(weights.numpy(), [0.0, 1.0])
+    assert not copy.requires_grad and copy.is_leaf
