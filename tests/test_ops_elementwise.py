@@ -283,3 +283,24 @@ def test_integer_only_division_gives_the_default_float_dtype():
 def test_explicit_float64_is_kept():
     assert ag.astype(ag.arange(3), "float64").dtype == np.float64
     assert (ag.arange(3) * ag.ones(3, dtype="float64")).dtype == np.float64
+
+
+def test_binary_functions_take_numbers_and_arrays_on_either_side():
+    x = ag.tensor([-1.0, 2.0], requires_grad=True)
+    results = [ag.maximum(0.0, x), ag.minimum(x, np.array([1.0, 1.0])), ag.where(x > 0, 0.5, x),
+               ag.pow(np.array([2.0, 2.0]), x), ag.sub(3, x), ag.div(x, 2)]
+    expected = [[0.0, 2.0], [-1.0, 1.0], [-1.0, 0.5], [0.5, 4.0], [4.0, 1.0], [-0.5, 1.0]]
+    for result, values in zip(results, expected):
+        assert isinstance(result, ag.Tensor) and result.dtype == np.float32
+        np.testing.assert_allclose(result.numpy(), values)
+    sum(r.sum() for r in results).backward()
+    ln2 = np.log(2.0)
+    np.testing.assert_allclose(x.grad.numpy(), [0 + 1 + 1 + 0.5 * ln2 - 1 + 0.5,
+                                                1 + 0 + 0 + 4 * ln2 - 1 + 0.5], rtol=1e-6)
+
+
+def test_reflected_comparisons_with_an_ndarray_on_the_left():
+    x = ag.tensor([1.0, 3.0])
+    result = np.array([2.0, 2.0]) < x
+    assert isinstance(result, ag.Tensor)
+    np.testing.assert_array_equal(result.numpy(), [False, True])
