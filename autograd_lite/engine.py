@@ -353,7 +353,10 @@ def _accumulate_leaf_grad(leaf: Tensor, grad: Any, create_graph: bool) -> None:
 
 def _run_hooks(tensor: Tensor, grad: Any, create_graph: bool) -> Any:
     for hook in tensor._hooks:
-        wrapped = grad if create_graph else Tensor._from_op(grad, None, None, None, -1)
+        # A fresh sequence number: users may keep the tensor and compute with it, and the
+        # backward heap orders tensors by these numbers, so they must be unique.
+        wrapped = grad if create_graph else Tensor._from_op(grad, None, None, None,
+                                                            next(_sequence))
         replaced = hook(wrapped)
         if replaced is not None:
             replaced_array = replaced.data if isinstance(replaced, Tensor) else np.asarray(replaced)
@@ -396,7 +399,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, 
                     _accumulate_leaf_grad(tensor, grad, create_graph)
                 elif tensor._retains_grad:
                     tensor.grad = grad if create_graph else Tensor._from_op(
-                        np.array(grad), None, None, None, -1)
+                        np.array(grad), None, None, None, next(_sequence))
                 if tensor._op is not None:
                     _propagate(tensor, grad, F, create_graph, retain_graph, heap)
     finally:

@@ -402,3 +402,15 @@ def test_name_scope_is_recorded_on_outputs_and_nests():
     assert inner._scope == (("encoder", "Sequential"), ("encoder.0", "Linear"))
     assert outer._scope == (("encoder", "Sequential"),)
     assert after._scope is None
+
+
+def test_retained_gradients_can_be_used_as_new_leaves():
+    first = ag.tensor([1.0, 2.0], requires_grad=True) * 3
+    second = ag.tensor([1.0, 2.0], requires_grad=True) * 4
+    for hidden in (first, second):
+        hidden.retain_grad()
+        (hidden * hidden).sum().backward()
+    a, b = first.grad.requires_grad_(), second.grad.requires_grad_()
+    (a * b + b * a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), 2 * b.numpy())
+    np.testing.assert_array_equal(b.grad.numpy(), 2 * a.numpy())
