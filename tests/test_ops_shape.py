@@ -169,3 +169,11 @@ def test_integer_and_bool_tensors_work_as_data():
     mask = ag.tensor([True, False, True])
     assert mask.dtype == np.bool_ and labels[mask].tolist() == [2, 1]
     assert labels.reshape(3, 1).shape == (3, 1)
+
+
+def test_pad_of_a_zero_dimensional_tensor_is_the_tensor():
+    x = ag.tensor(2.0, requires_grad=True)
+    padded = ag.pad(x, ())
+    assert padded.shape == () and padded.item() == 2.0
+    padded.backward()
+    assert x.grad.item() == 1.0

@@ -304,7 +304,10 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     pair for every axis, or one pair per axis. Negative widths raise ValueError."""
     x = as_input(x, "pad")
     try:
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+        widths = np.asarray(pad_width, dtype=np.int64)
+        # A 0-d tensor has no axes to pad: () (NumPy's empty pad_width) must fit shape (0, 2).
+        widths = np.broadcast_to(widths.reshape(0, 2) if widths.size == 0 else widths,
+                                 (x.ndim, 2))
         value = float(value)
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor with {x.ndim} "
@@ -312,6 +315,8 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
                          f"{value!r} is not a number") from None
     if (widths < 0).any():
         raise ValueError(f"pad: pad widths must be non-negative, got {pad_width!r}")
+    if x.ndim == 0:
+        return _reshape(x, shape=())  # np.pad rejects an empty pad_width; nothing to pad
     return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
 
 
