@@ -322,7 +322,7 @@ def _seed_gradients(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | Non
                 raise ValueError(f"backward: the gradient has shape {grad_array.shape} but the "
                                  f"output has shape {out.shape}; they must match")
             if not isinstance(grad, Tensor) or not create_graph:
-                grad = np.asarray(grad_array, dtype=out.dtype)
+                grad = np.array(grad_array, dtype=out.dtype)  # a copy: it may become a .grad
         if create_graph and not isinstance(grad, Tensor):
             grad = Tensor._from_op(grad, None, None, None, next(_sequence))
         seeds.append(grad)
@@ -338,13 +338,14 @@ def _deliver(tensor: Tensor, grad: Any, heap: list) -> None:
         tensor._pending = tensor._pending + grad
 
 
-def _accumulate_leaf_grad(leaf: Tensor, grad: Any, create_graph: bool) -> None:
+def _accumulate_leaf_grad(leaf: Tensor, grad: Any, create_graph: bool, private: bool) -> None:
     if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
     elif leaf.grad is None:
-        # A copy, because the same array may flow to several tensors and we add into it later.
-        leaf.grad = Tensor._from_op(np.array(grad, dtype=leaf.data.dtype), None, None, None,
-                                    next(_sequence))
+        # .grad must own its array, because we add into it later. Arrays that came through the
+        # graph already do (see _private_gradient); a hook's result may be shared, so it is copied.
+        leaf.grad = Tensor._from_op(grad if private else np.array(grad, dtype=leaf.data.dtype),
+                                    None, None, None, next(_sequence))
     elif leaf.grad.requires_grad or leaf.grad.shape != leaf.shape:
         leaf.grad = Tensor._from_op(leaf.grad.data + grad, None, None, None, next(_sequence))
     else:
@@ -396,7 +397,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, 
                     if id(tensor) in captured:
                         captured[id(tensor)] = grad
                 elif tensor._op is None:
-                    _accumulate_leaf_grad(tensor, grad, create_graph)
+                    _accumulate_leaf_grad(tensor, grad, create_graph, private=not tensor._hooks)
                 elif tensor._retains_grad:
                     tensor.grad = grad if create_graph else Tensor._from_op(
                         np.array(grad), None, None, None, next(_sequence))
@@ -442,9 +443,24 @@ def _propagate(tensor: Tensor, grad: Any, F: SimpleNamespace, create_graph: bool
             _check_finite(grad_x if not create_graph else grad_x.data,
                           f"{prim.name} (backward, gradient of input {argnum})", args,
                           tensor._trace)
+        if x._op is None and not create_graph:
+            grad_x = _private_gradient(grad_x, grad, ans, args)
         _deliver(x, grad_x, heap)
     if not retain_graph:
         tensor._inputs = None
+
+
+def _private_gradient(grad_x: Any, grad: Any, ans: Any, args: Sequence[Any]) -> np.ndarray:
+    """Return ``grad_x``, copied unless it is a new array that nothing else references.
+
+    A leaf's ``.grad`` adopts the array and accumulates into it in place. A VJP's result is
+    usually new (a product, a matmul), and adopting it saves a copy of every weight gradient;
+    but it may be the incoming gradient (``add``), a view, a scalar or a saved value.
+    """
+    if (type(grad_x) is np.ndarray and grad_x.base is None and grad_x is not grad
+            and grad_x is not ans and all(grad_x is not a for a in args)):
+        return grad_x
+    return np.array(grad_x)
 
 
 def _check_saved_values(tensor: Tensor) -> None:
