@@ -60,6 +60,8 @@ def _check_matmul(a: Any, b: Any) -> None:
     if inner_a != inner_b:
         raise ValueError(f"matmul: shapes {a_shape} and {b_shape} are not aligned "
                          f"({inner_a} != {inner_b})")
+    if len(a_shape) <= 2 or len(b_shape) <= 2:
+        return  # batch axes on one side only always broadcast (and broadcast_shapes costs ~2 us)
     try:
         np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
     except ValueError:
