@@ -202,7 +202,8 @@ def _split_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
     def sections(a: int) -> st.SearchStrategy:
         length = shape[a]
         equal = st.sampled_from([d for d in range(1, length + 1) if length % d == 0])
-        cuts = st.lists(st.integers(0, length), max_size=3).map(sorted)
+        # Unsorted, negative and out-of-range cuts too: np.split slices with each of them.
+        cuts = st.lists(st.integers(-length - 1, length + 1), max_size=3)
         return st.one_of(equal, cuts).map(lambda s: {"indices_or_sections": s, "axis": a})
 
     return axis.flatmap(sections)

@@ -124,6 +124,11 @@ def test_split_into_sections_and_at_indices():
     assert [p.shape for p in pieces] == [(1,), (3,), (2,)]
 
 
+def test_split_at_negative_indices_counts_from_the_end_like_numpy():
+    pieces = ag.split(ag.tensor(np.arange(5.0)), [1, -2])
+    assert [p.numpy().tolist() for p in pieces] == [[0.0], [1.0, 2.0], [3.0, 4.0]]
+
+
 def test_pad_value_and_gradient():
     out, _, grad = weighted_gradient(lambda x: ag.pad(x, ((1, 0), (0, 2)), value=-1.0),
                                      np.ones((2, 2)))

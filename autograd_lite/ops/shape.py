@@ -281,11 +281,13 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> li
         bounds = [i * (length // sections) for i in range(sections + 1)]
     elif isinstance(indices_or_sections, (tuple, list)) and all(
             isinstance(i, (int, np.integer)) for i in indices_or_sections):
-        bounds = [0] + [builtins.min(int(i), length) for i in indices_or_sections] + [length]
+        # Python slicing, as np.split does: negative indices count from the end, and a cut
+        # before the previous one gives an empty piece.
+        bounds = [0] + [int(i) for i in indices_or_sections] + [length]
     else:
         raise TypeError(f"split: expected a number of sections or a list of indices, got "
                         f"{indices_or_sections!r}")
-    return [getitem(x, (slice(None),) * axis + (slice(a, builtins.max(a, b)),))
+    return [getitem(x, (slice(None),) * axis + (slice(a, b),))
             for a, b in zip(bounds[:-1], bounds[1:])]
 
 
