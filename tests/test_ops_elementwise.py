@@ -285,6 +285,14 @@ def test_explicit_float64_is_kept():
     assert (ag.arange(3) * ag.ones(3, dtype="float64")).dtype == np.float64
 
 
+def test_astype_to_integer_or_bool_stops_the_gradient():
+    x = ag.tensor([1.5, 2.7], requires_grad=True)
+    for dtype in ("int64", "bool"):
+        assert not x.astype(dtype).requires_grad
+    (x.astype("int64") * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0])  # d(c * x)/dx = c = floor(x)
+
+
 def test_binary_functions_take_numbers_and_arrays_on_either_side():
     x = ag.tensor([-1.0, 2.0], requires_grad=True)
     results = [ag.maximum(0.0, x), ag.minimum(x, np.array([1.0, 1.0])), ag.where(x > 0, 0.5, x),

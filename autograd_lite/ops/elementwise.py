@@ -298,11 +298,17 @@ def _astype(x: Any, dtype: np.dtype) -> np.ndarray:
 
 
 def astype(x: Any, dtype: Any) -> Tensor:
-    """Convert to ``dtype``; differentiable between float dtypes (the gradient converts back)."""
+    """Convert to ``dtype``; differentiable between float dtypes (the gradient converts back).
+
+    An integer or bool result does not require grad (as in PyTorch): rounding has no useful
+    gradient, and one flowing back through it would be silently wrong.
+    """
     try:
         dtype = np.dtype(dtype)
     except (TypeError, ValueError):
         raise TypeError(f"astype: {dtype!r} is not a dtype; use e.g. 'float32'") from None
     if dtype.kind not in "biuf":
         raise TypeError(f"astype: unsupported dtype {dtype}")
+    if dtype.kind != "f" and isinstance(x, Tensor):
+        x = x.detach()
     return _astype(x, dtype=dtype)
