@@ -121,13 +121,16 @@ class _BatchNorm(Module):
             raise ValueError(f"{type(self).__name__}: expected an input with {ranks} dimensions "
                              f"and {self.num_features} channels on axis 1, got shape "
                              f"{x.shape}")
+        updates_statistics = self.training and self.track_running_stats
         momentum = self.momentum
-        if self.training and self.track_running_stats:
+        if updates_statistics and momentum is None:  # a cumulative moving average
+            momentum = 1.0 / (int(self.num_batches_tracked.data) + 1)
+        out = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                           self.training or not self.track_running_stats, momentum, self.eps)
+        # Counted only once batch_norm accepted the batch, so a rejected one leaves no trace.
+        if updates_statistics:
             self.num_batches_tracked.data += 1
-            if momentum is None:  # a cumulative moving average
-                momentum = 1.0 / int(self.num_batches_tracked.data)
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            self.training or not self.track_running_stats, momentum, self.eps)
+        return out
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -114,8 +114,11 @@ def test_batchnorm_without_running_statistics_uses_the_batch_in_eval_mode():
 
 
 def test_batchnorm_training_needs_more_than_one_value_per_channel():
+    bn = nn.BatchNorm1d(3)
     with pytest.raises(ValueError, match=r"more than 1 value per channel.*\(1, 3\)"):
-        nn.BatchNorm1d(3)(ag.randn(1, 3))
+        bn(ag.randn(1, 3))
+    assert int(bn.num_batches_tracked.data) == 0  # the rejected batch left no trace
+    np.testing.assert_array_equal(bn.running_mean.data, np.zeros(3))
 
 
 def test_batchnorm_names_the_expected_channels():
