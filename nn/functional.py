@@ -209,15 +209,28 @@ def _integer_indices(indices: Any, where: str) -> np.ndarray:
     return array
 
 
+def check_padding_idx(padding_idx: int | None, num_embeddings: int, where: str) -> int | None:
+    """``padding_idx`` as a row number in [0, num_embeddings) (negative counts from the end, as
+    in PyTorch), or None; ValueError naming ``where`` when it is out of range."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{where}: padding_idx {padding_idx} is out of range for "
+                         f"{num_embeddings} embeddings")
+    return padding_idx % num_embeddings
+
+
 def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices`` of any shape.
 
     The result has shape ``indices.shape + (dim,)``; the gradient scatter-adds into the picked
-    rows (repeated indices accumulate). Rows at ``padding_idx`` come out as given but get no
-    gradient. Raises IndexError for an index outside [0, num_embeddings).
+    rows (repeated indices accumulate). Rows at ``padding_idx`` (negative counts from the end)
+    come out as given but get no gradient. Raises IndexError for an index outside
+    [0, num_embeddings) and ValueError for a ``padding_idx`` outside it.
     """
     array = _integer_indices(indices, "embedding")
     count = weight.shape[0]
+    padding_idx = check_padding_idx(padding_idx, count, "embedding")
     if array.size and (array.min() < 0 or array.max() >= count):
         bad = array.min() if array.min() < 0 else array.max()
         raise IndexError(f"embedding: index {bad} is out of range for {count} embeddings "

@@ -190,12 +190,9 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None
                  ) -> None:
         super().__init__()
-        if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
-            raise ValueError(f"Embedding: padding_idx {padding_idx} is out of range for "
-                             f"{num_embeddings} embeddings")
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings
+        self.padding_idx = F.check_padding_idx(padding_idx, num_embeddings, "Embedding")
         self.weight = Parameter(ag.zeros(num_embeddings, embedding_dim))
         init.normal_(self.weight)
         if self.padding_idx is not None:

@@ -148,6 +148,16 @@ def test_embedding_padding_row_starts_at_zero_and_gets_no_gradient():
     np.testing.assert_array_equal(emb.weight.grad.data, [[0, 0], [0, 0], [1, 1], [0, 0]])
 
 
+def test_embedding_function_counts_a_negative_padding_idx_from_the_end():
+    weight = ag.tensor(np.ones((4, 2)), requires_grad=True)
+    F.embedding(np.array([3, 1, 3]), weight, padding_idx=-1).sum().backward()
+    np.testing.assert_array_equal(weight.grad.data, [[0, 0], [1, 1], [0, 0], [0, 0]])
+    with pytest.raises(ValueError, match="embedding: padding_idx -5 is out of range for 4"):
+        F.embedding(np.array([0]), weight, padding_idx=-5)
+    with pytest.raises(ValueError, match="Embedding: padding_idx 4 is out of range for 4"):
+        nn.Embedding(4, 2, padding_idx=4)
+
+
 def test_embedding_rejects_out_of_range_and_float_indices():
     emb = nn.Embedding(4, 2)
     with pytest.raises(IndexError, match=r"embedding: index 4 is out of range for 4 embeddings"):
