@@ -7,6 +7,7 @@ in-process. Expected numbers are written out (the tutorial's) or checked by prop
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +129,35 @@ def test_quickstart_trains_and_writes_three_pictures(run):
     for path in results["pictures"].values():
         assert_png(path)
         assert str(path) in printed
+
+
+README = EXAMPLES.parent / "README.md"
+
+
+def readme_python_blocks() -> list[str]:
+    """The ```python blocks of the README, in order."""
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+
+
+def promised_output(code: str) -> list[str]:
+    """What a block says it prints: the comment on a print line, or on the line after it."""
+    lines = code.splitlines()
+    promised = []
+    for line, following in zip(lines, lines[1:] + [""]):
+        if line.startswith("print("):
+            comment = line.partition("  # ")[2] or following.removeprefix("# ")
+            promised.append(comment.strip())
+    return promised
+
+
+def test_readme_snippets_run_and_print_what_the_readme_says(tmp_path, monkeypatch, capsys):
+    """The blocks run in order in one namespace, as a reader pastes them into one session."""
+    monkeypatch.chdir(tmp_path)  # the snippets write neuron.png and moons.npz
+    namespace, blocks = {}, readme_python_blocks()
+    assert len(blocks) == 3
+    for number, code in enumerate(blocks):
+        exec(compile(code, f"README.md python block {number}", "exec"), namespace)
+        assert capsys.readouterr().out.splitlines() == promised_output(code), number
+    assert namespace["gx"].requires_grad  # "gx is itself differentiable"
+    assert_png(tmp_path / "neuron.png")
+    assert set(nn.load(tmp_path / "moons.npz")) == set(namespace["model"].state_dict())
