@@ -146,8 +146,9 @@ def away_from(kinks: Sequence[float], low: float = -3.0, high: float = 3.0, gap:
     """Reals in [low, high] at least ``gap`` from every kink (relu and abs at 0, clip bounds)."""
     intervals, start = [], low
     for kink in sorted(kinks):
-        if kink - gap > start:
-            intervals.append((start, kink - gap))
+        end = min(kink - gap, high)  # a kink beyond ``high`` must not stretch the domain
+        if end > start:
+            intervals.append((start, end))
         start = max(start, kink + gap)
     if high > start:
         intervals.append((start, high))

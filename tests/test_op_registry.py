@@ -214,6 +214,12 @@ def test_domain_arrays_stay_inside_their_intervals_and_off_the_kinks(data):
     assert np.all(np.abs(np.abs(values) - 0.5) >= 0.1 - 1e-12)
 
 
+def test_away_from_stays_inside_low_and_high_when_a_kink_lies_beyond_them():
+    assert testing.away_from((5.0,), low=-3.0, high=3.0).intervals == ((-3.0, 3.0),)
+    assert testing.away_from((-5.0, 0.0), low=-3.0, high=3.0).intervals == (
+        (-3.0, -0.1), (0.1, 3.0))
+
+
 @settings(max_examples=20)
 @given(data=st.data())
 def test_distinct_arrays_never_tie(data):
