@@ -147,7 +147,7 @@ def _failure(problem: _Problem, k: int, i: int, where: str, analytic: float, num
 
 
 def _check_full_jacobian(problem: _Problem, tolerance: _Tolerance) -> str | None:
-    """Compare every Jacobian entry; return the report of the worst block, or None."""
+    """Compare every Jacobian entry; report the first failing block's worst entry, or None."""
     numeric = {}  # (k, i) -> (output size, input size) Jacobian block
     for i in problem.wrt:
         x = problem.inputs[i].data
