@@ -9,6 +9,7 @@ The seed tutorials' schemes are one-liners: ``2*rand-1`` is ``uniform_(w, -1, 1)
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def _fans(tensor: Tensor, where: str) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight shaped (out, in, *kernel), as in PyTorch."""
+    _check_tensor(tensor, where)
     if tensor.ndim < 2:
         raise ValueError(f"{where}: fan in and fan out need a tensor with at least 2 "
                          f"dimensions (out, in, ...), got shape {tensor.shape}")
@@ -51,15 +53,22 @@ def _fans(tensor: Tensor, where: str) -> tuple[int, int]:
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
 
 
-def _fill(tensor: Tensor, values: np.ndarray | float, where: str) -> Tensor:
+def _check_tensor(tensor: Any, where: str) -> None:
+    # Checked before any draw, so that a bad call neither fails inside NumPy nor advances the
+    # shared generator.
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{where}: expected a Tensor, got {type(tensor).__name__}")
+
+
+def _fill(tensor: Tensor, values: np.ndarray | float, where: str) -> Tensor:
+    _check_tensor(tensor, where)
     tensor.data[...] = values
     return tensor
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with samples of U(a, b); return the tensor."""
+    _check_tensor(tensor, "uniform_")
     if a > b:
         raise ValueError(f"uniform_: the lower bound a={a} exceeds the upper bound b={b}")
     return _fill(tensor, ag.default_generator().uniform(a, b, tensor.shape), "uniform_")
@@ -67,6 +76,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with samples of N(mean, std**2); return the tensor."""
+    _check_tensor(tensor, "normal_")
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
     return _fill(tensor, ag.default_generator().normal(mean, std, tensor.shape), "normal_")
@@ -108,7 +118,8 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str, where: 
         raise ValueError(f"{where}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(tensor, where)
     fan = fan_in if mode == "fan_in" else fan_out
-    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    # A zero fan means an empty tensor (e.g. Linear(0, n)): nothing to draw, any std will do.
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan else 0.0
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",

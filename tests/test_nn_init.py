@@ -103,3 +103,17 @@ def test_bad_arguments_are_named():
         init.uniform_(ag.zeros(2), 1, 0)
     with pytest.raises(TypeError, match="normal_: expected a Tensor, got ndarray"):
         init.normal_(np.zeros(2))
+
+
+def test_a_non_tensor_is_a_type_error_before_any_draw():
+    ag.manual_seed(2)
+    for fill in (init.uniform_, init.normal_, init.xavier_uniform_, init.kaiming_normal_):
+        with pytest.raises(TypeError, match=f"{fill.__name__}: expected a Tensor, got list"):
+            fill([[1.0, 2.0]])
+    expected = np.random.default_rng(2).uniform(0, 1, 3).astype(np.float32)
+    np.testing.assert_array_equal(init.uniform_(ag.zeros(3)).data, expected)
+
+
+def test_kaiming_init_of_an_empty_weight_is_a_no_op():
+    assert init.kaiming_uniform_(ag.zeros(3, 0)).shape == (3, 0)
+    assert init.kaiming_normal_(ag.zeros(0, 2), mode="fan_out").shape == (0, 2)

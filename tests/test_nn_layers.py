@@ -43,6 +43,12 @@ def test_linear_init_is_reproducible_under_manual_seed():
     np.testing.assert_array_equal(nn.Linear(4, 2).weight.data, first)
 
 
+def test_linear_without_input_features_outputs_its_bias():
+    layer = nn.Linear(0, 3)
+    np.testing.assert_array_equal(layer(ag.zeros(2, 0)).data, np.tile(layer.bias.data, (2, 1)))
+    assert np.all(layer.bias.data == 0)  # the bound 1/sqrt(in_features) is 0 for no inputs
+
+
 def test_linear_keeps_float32():
     layer = nn.Linear(3, 2)
     assert layer(ag.randn(5, 3)).dtype == np.float32
