@@ -189,7 +189,12 @@ def test_elu_and_softplus_are_finite_for_huge_inputs():
 
 
 def test_softplus_is_linear_above_the_threshold():
-    np.testing.assert_array_equal(F.softplus(ag.tensor([30.0]), beta=1.0).data, [30.0])
+    # A low threshold, so that softplus and the identity differ visibly on each side of it.
+    x = ag.tensor(np.array([0.5, 1.5]), requires_grad=True)
+    out = F.softplus(x, beta=2.0, threshold=2.0)
+    np.testing.assert_allclose(out.data, [np.log1p(np.exp(1.0)) / 2.0, 1.5], rtol=1e-12)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1 / (1 + np.exp(-1.0)), 1.0], rtol=1e-12)
 
 
 def test_gelu_exact_form_is_rejected_with_advice():
