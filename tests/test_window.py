@@ -228,6 +228,13 @@ def test_fold_rejects_windows_that_do_not_match_the_output_size():
         ag.fold(ag.zeros((1, 1, 2, 2, 3, 3)), (5, 5), 2)
 
 
+def test_non_numeric_input_errors_name_unfold_and_fold():
+    with pytest.raises(TypeError, match=r"^unfold: expected numbers"):
+        ag.unfold("image", 2)
+    with pytest.raises(TypeError, match=r"^fold: expected numbers"):
+        ag.fold("windows", (2, 2), 1)
+
+
 def test_fold_rejects_windows_that_are_not_6d():
     with pytest.raises(ValueError, match=r"fold: expects 6-D windows .* got shape \(1, 4, 9\)"):
         ag.fold(ag.zeros((1, 4, 9)), (4, 4), 2)

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..engine import primitive
-from ..tensor import Tensor
+from ..tensor import Tensor, as_input
 
 Pair = tuple[int, int]
 
@@ -124,7 +124,7 @@ def unfold(x: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation
 
     Example: ``unfold(x, 3, padding=1)`` on shape (2, 1, 8, 8) gives (2, 1, 3, 3, 8, 8).
     """
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = as_input(x, "unfold")
     if x.ndim != 4:
         raise ValueError(f"unfold: expects a 4-D input (N, C, H, W), got shape {x.shape}; "
                          f"for a single image use x.reshape(1, C, H, W)")
@@ -143,7 +143,7 @@ def fold(windows: Any, output_size: Any, kernel_size: Any, stride: Any = 1, padd
     gradient is ``unfold``. Raises ValueError (naming ``fold``) when ``windows`` is not 6-D or
     its kernel or output axes do not match ``kernel_size`` and ``output_size``.
     """
-    windows = windows if isinstance(windows, Tensor) else Tensor(windows)
+    windows = as_input(windows, "fold")
     if windows.ndim != 6:
         raise ValueError(f"fold: expects 6-D windows (N, C, kh, kw, out_h, out_w), got shape "
                          f"{windows.shape}")
