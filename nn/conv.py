@@ -97,15 +97,17 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1) -> Tensor:
     """Largest value in each window, per channel: (N, C, H, W) -> (N, C, out_h, out_w).
 
-    ``stride`` defaults to ``kernel_size``; padding adds -inf borders (never the maximum) and
-    may be at most half the kernel. Tied maxima share the gradient evenly (the ``max``
-    reduction's rule). A 3-D (C, H, W) image gives (C, out_h, out_w). Raises ValueError naming
-    ``max_pool2d`` for a bad shape, padding or window size.
+    ``stride`` defaults to ``kernel_size``; padding adds -inf borders (the lowest integer for
+    integer images), never the maximum, and may be at most half the kernel. Tied maxima share
+    the gradient evenly (the ``max`` reduction's rule). A 3-D (C, H, W) image gives
+    (C, out_h, out_w). Raises ValueError naming ``max_pool2d`` for a bad shape, padding or
+    window size.
     """
     kernel, stride, pads = _pool_geometry("max_pool2d", kernel_size, stride, padding)
     x, single = _batched(_as_tensor(x), "max_pool2d")
     if pads != (0, 0):
-        x = ag.pad(x, ((0, 0), (0, 0), (pads[0], pads[0]), (pads[1], pads[1])), value=-np.inf)
+        lowest = np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf
+        x = ag.pad(x, ((0, 0), (0, 0), (pads[0], pads[0]), (pads[1], pads[1])), value=lowest)
     windows = _windows(x, "max_pool2d", kernel, stride, 0, dilation)
     return _unbatched(ag.max(windows, axis=(2, 3)), single)
 

@@ -177,6 +177,13 @@ def test_max_pool2d_padding_is_never_the_maximum():
     np.testing.assert_array_equal(x.grad.numpy(), np.full((1, 1, 2, 2), 1 + 0.5 + 0.5 + 0.25))
 
 
+def test_max_pool2d_pads_integer_images_with_their_lowest_value():
+    x = np.array([[[[-7, 2], [3, -9]]]], dtype=np.int64)
+    out = max_pool2d(x, 2, stride=1, padding=1)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out.numpy(), [[[[-7, 2, 2], [3, 3, 2], [3, 3, -9]]]])
+
+
 @pytest.mark.parametrize("pool", [
     lambda a: max_pool2d(a, 3, stride=2, padding=1),
     lambda a: max_pool2d(a, 2, stride=1, dilation=2),
