@@ -35,6 +35,7 @@ GRID = {"n_h": [1, 2, 3, 4, 5, 10, 50], "activation": ["tanh", "sigmoid", "relu"
 QUICK_GRID = {"n_h": [1, 3], "activation": ["tanh", "relu"], "learning_rate": [0.6, 0.01],
               "iterations": [100, 1000]}
 ACTIVATIONS = {"tanh": ag.tanh, "sigmoid": ag.sigmoid, "relu": ag.relu}
+COLOURS = {"tanh": "C0", "sigmoid": "C1", "relu": "C2"}  # one colour per activation in every plot
 NOISE = 0.25
 
 
@@ -179,17 +180,20 @@ def write_csv(rows: list[dict], path: Path) -> Path:
 
 def plot_sweep(rows: list[dict], out: Path) -> None:
     """Dev accuracy of every configuration, and accuracy against training time."""
+    activations = [a for a in COLOURS if any(r["activation"] == a for r in rows)]
     figure, ax = plt.subplots(figsize=(10, 4))
     ax.bar(range(len(rows)), [r["dev_accuracy"] for r in rows],
-           color=[{"tanh": "C0", "sigmoid": "C1", "relu": "C2"}[r["activation"]] for r in rows])
+           color=[COLOURS[r["activation"]] for r in rows])
+    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=COLOURS[a]) for a in activations],
+              labels=activations, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set(title="dev accuracy per configuration (colour: activation)",
            xlabel="configuration (n_h, activation, rate, iterations)", ylabel="accuracy, %")
     save_figure(figure, out / "moons_sweep_accuracy.png")
     figure, ax = plt.subplots(figsize=(6, 4))
-    for activation in sorted({r["activation"] for r in rows}):
+    for activation in activations:
         chosen = [r for r in rows if r["activation"] == activation]
         ax.scatter([r["time_s"] for r in chosen], [r["dev_accuracy"] for r in chosen],
-                   label=activation, s=14)
+                   label=activation, s=14, color=COLOURS[activation])
     ax.set(title="accuracy vs training time", xlabel="training time, s", xscale="log",
            ylabel="dev accuracy, %")
     ax.legend()
