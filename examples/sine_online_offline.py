@@ -190,6 +190,7 @@ def plot_costs(curves: dict, out) -> str:
             if curve_method == method:
                 ax.plot(*curve, label=activation)
         ax.set(title=f"{method} training", xlabel="iteration", ylabel="cost", yscale="log")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(5))  # 20000-step labels would overlap
         ax.legend()
     return str(save_figure(figure, out / "sine_online_offline_cost.png"))
 
