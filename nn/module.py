@@ -300,9 +300,10 @@ class Module:
     def state_dict(self) -> dict[str, Tensor]:
         """Return ``{dotted name: copy of each parameter and buffer}`` in definition order.
 
-        The values are detached copies, so later training does not change a saved state.
+        The values are detached copies (``ag.tensor`` copies), so later training does not
+        change a saved state.
         """
-        return {name: ag.tensor(tensor.data.copy())
+        return {name: ag.tensor(tensor.data)
                 for name, tensor in self._state_targets().items()}
 
     def _state_targets(self) -> dict[str, Tensor]:

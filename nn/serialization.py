@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-import autograd_lite as ag
 from autograd_lite import Tensor
 
 
@@ -73,5 +72,5 @@ def load(path: str | os.PathLike) -> dict[str, Tensor]:
             if array.dtype.kind not in "biuf":
                 raise ValueError(f"load: entry {name!r} of {where!r} has non-numeric dtype "
                                  f"{array.dtype}")
-            state[name] = ag.tensor(array)
+            state[name] = Tensor(array)  # a fresh array: no need for ag.tensor's copy
     return state
