@@ -47,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
               f"new points {error:.3f}")
     results["xor_outputs"] = xor_example(rng, xor_steps)
     results["identity_output"] = identity_example(rng, identity_steps)
+    results["costs"] = {f"{activation}_{method}": cost
+                        for (activation, method), (_, cost) in curves.items()}
     results["figures"] = [plot_costs(curves, args.out), plot_fits(nets, args.out)]
     return results
 

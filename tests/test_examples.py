@@ -49,7 +49,10 @@ def test_xor_11_lines_prints_the_tutorials_numbers(run):
 
 def test_sine_online_offline_costs_fall_and_small_tasks_are_learned(run, tmp_path):
     results, printed = run("sine_online_offline")
-    assert results["sigmoid_offline_error"] < 0.7  # predicting 0 everywhere scores 0.64
+    for run_name, cost in results["costs"].items():  # the thread's check: the cost falls
+        assert cost[-1] < 0.9 * cost[0], run_name
+    for run_name in ("sigmoid_offline", "tanh_offline", "sigmoid_online"):
+        assert results[f"{run_name}_error"] < 0.6, run_name  # predicting 0 everywhere: 0.64
     np.testing.assert_array_equal(np.sign(results["xor_outputs"]["[2, 3, 1]"]), [-1, 1, 1, -1])
     assert abs(results["identity_output"] - np.tanh(-2.0)) < 0.1
     assert "offline" in printed and "online" in printed
