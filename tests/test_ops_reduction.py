@@ -42,6 +42,12 @@ def test_mean_gradient_is_one_over_count():
     np.testing.assert_allclose(grad, np.full_like(M, 1 / 6))
 
 
+def test_mean_of_no_elements_is_nan_like_numpy():
+    with pytest.warns(RuntimeWarning):
+        empty_mean = ag.mean(ag.zeros(0, 3), axis=0)
+    assert empty_mean.shape == (3,) and np.isnan(empty_mean.numpy()).all()
+
+
 def test_max_and_min_gradient_goes_to_the_extreme_element():
     _, grad = gradient(lambda x: x.max(axis=1), M)
     np.testing.assert_array_equal(grad, [[0, 0, 1], [0, 1, 0]])

@@ -6,7 +6,6 @@ they normalise the axis once and hand the primitive a sorted tuple of non-negati
 
 from __future__ import annotations
 
-import builtins
 import math
 from typing import Any
 
@@ -46,11 +45,14 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Arithmetic mean over ``axis`` (same axis rules as ``sum``)."""
+    """Arithmetic mean over ``axis`` (same axis rules as ``sum``).
+
+    The mean of no elements is NaN (with NumPy's RuntimeWarning), as in NumPy and PyTorch.
+    """
     x = as_input(x, "mean")
     axes = normalize_axes(axis, x.ndim, "mean")
     count = math.prod(x.shape[i] for i in axes)
-    return _sum(x, axis=axes, keepdims=keepdims_flag(keepdims, "mean")) / builtins.max(count, 1)
+    return _sum(x, axis=axes, keepdims=keepdims_flag(keepdims, "mean")) / count
 
 
 def _extreme_vjp(F, g, ans, x, axis, keepdims):
