@@ -7,7 +7,8 @@ without bias, with bias, and with two hidden layers, trained by full-batch gradi
 the binary log-loss, in the lesson's layout (``Z = W @ A``, examples as columns). The lesson
 derives every delta by hand; here ``loss.backward()`` does it. Accuracies are compared with
 scikit-learn's LogisticRegression on the same split (the lesson compares with Keras), and the
-symmetry problem of zero initialisation is shown with numbers.
+symmetry problem of zero initialisation is shown with numbers. It draws the 2-3-1 network's
+decision boundary over the wine data.
 Run: ``python examples/wine.py``.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from _common import gradient_descent_step, parse_args
+from _common import gradient_descent_step, parse_args, plot_decision_boundary
 from sklearn.linear_model import LogisticRegression
 
 import autograd_lite as ag
@@ -34,8 +35,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
     results = {"logic": logic_gates()}
 
     x_train, x_test, y_train, y_test = wine_split(args.seed)
+    networks = {}
     for name, (sizes, bias) in ARCHITECTURES.items():
-        params = initialize(sizes, bias, np.random.default_rng(args.seed))
+        params = networks[name] = initialize(sizes, bias, np.random.default_rng(args.seed))
         train(params, x_train, y_train, iterations)
         results[name] = (accuracy(params, x_train, y_train), accuracy(params, x_test, y_test))
         print(f"{name:20s} train {results[name][0]:.3f}  test {results[name][1]:.3f}")
@@ -44,6 +46,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
                                       baseline.score(x_test.T, y_test.ravel()))
     print(f"{'LogisticRegression':20s} train {results['logistic regression'][0]:.3f}  "
           f"test {results['logistic regression'][1]:.3f}   (scikit-learn, same split)")
+    results["figure"] = plot_decision_boundary(
+        lambda points: probability(networks["2-3-1 with bias"], points.T).ravel(),
+        np.concatenate([x_train, x_test], axis=1).T, np.concatenate([y_train, y_test], axis=1)[0],
+        args.out / "wine_boundary.png",
+        "2-3-1 with bias: $x_1$ alcohol, $x_2$ proline (standardised)")
     results["zero_init_hidden_weights"] = symmetry_of_zero_init(x_train, y_train, iterations)
     return results
 
@@ -111,9 +118,15 @@ def train(params: list, x: np.ndarray, y: np.ndarray, iterations: int,
     return loss.item()
 
 
-def accuracy(params: list, x: np.ndarray, y: np.ndarray) -> float:
+def probability(params: list, x: np.ndarray) -> np.ndarray:
+    """The network's probability of class 1 for each column of ``x``, shape (1, m)."""
     with ag.no_grad():
-        return float(np.mean((forward(params, x).numpy() > 0.5) == (y > 0.5)))
+        return forward(params, x).numpy()
+
+
+def accuracy(params: list, x: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of the columns of ``x`` whose class (probability > 0.5) is ``y``'s."""
+    return float(np.mean((probability(params, x) > 0.5) == (y > 0.5)))
 
 
 def symmetry_of_zero_init(x: np.ndarray, y: np.ndarray, iterations: int) -> np.ndarray:

@@ -115,6 +115,7 @@ def test_wine_logic_gates_networks_and_zero_init_symmetry(run):
     np.testing.assert_allclose(hidden, np.broadcast_to(hidden[0], hidden.shape), rtol=1e-9)
     assert np.all(np.abs(hidden) > 0.1)
     assert "LogisticRegression" in printed
+    assert_png(results["figure"])
 
 
 def test_digits_softmax_gradient_is_the_lessons_formula_and_the_cnn_learns(run, tmp_path):
