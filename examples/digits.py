@@ -100,6 +100,7 @@ def confusion_matrix(model: nn.Module, x: np.ndarray, labels: np.ndarray) -> np.
 
 
 def plot_confusion(counts: np.ndarray, path: Path) -> str:
+    """Draw ``counts[true, predicted]`` as a heat map with the counts written in; save it."""
     figure, ax = plt.subplots(figsize=(5, 4.5))
     ax.imshow(counts, cmap="Blues")
     for (true, predicted), count in np.ndenumerate(counts):

@@ -45,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Path]:
 
 
 def save(outputs: Any, path: Path, **options: Any) -> Path:
+    """``ag.save_graph(outputs, path, **options)``, then print and return the path."""
     ag.save_graph(outputs, path, **options)
     print(f"wrote {path}")
     return path
@@ -83,10 +84,12 @@ class MLP(nn.Module):
 
 
 def two_layer_mlp() -> tuple[MLP, nn.Module]:
+    """A 2-3-1 tanh MLP and the MSE loss it is drawn with."""
     return MLP([2, 3, 1], nn.Tanh), nn.MSELoss()
 
 
 def batch(rows: int, features: int) -> tuple[ag.Tensor, ag.Tensor]:
+    """Random inputs ``x`` (rows, features) and targets ``y`` = sign of x's first column."""
     x = ag.randn(rows, features)
     x.name = "x"
     y = ag.tensor(np.sign(x.numpy()[:, :1]))

@@ -128,6 +128,7 @@ def compute_accuracy(y: np.ndarray, y_hat: np.ndarray) -> float:
 
 
 def describe(config: dict) -> str:
+    """One line naming a configuration, e.g. ``n_h=3 tanh lr=0.6 10000 iterations``."""
     return (f"n_h={config['n_h']} {config['activation']} lr={config['learning_rate']} "
             f"{config['iterations']} iterations")
 
@@ -170,6 +171,7 @@ def choose(rows: list[dict]) -> dict:
 
 
 def write_csv(rows: list[dict], path: Path) -> Path:
+    """One CSV row per (configuration, iteration count); print and return the path."""
     with open(path, "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -208,6 +210,7 @@ def save_parameters(params: dict[str, ag.Tensor], path: Path) -> Path:
 
 
 def plot_data(x: np.ndarray, y: np.ndarray, path: Path) -> Path:
+    """The tutorial's first picture: the two moons, coloured by class."""
     figure, ax = plt.subplots(figsize=(5.5, 4.5))
     ax.scatter(x[0], x[1], c=y.ravel(), cmap="RdBu", edgecolors="black", linewidths=0.3, s=12)
     ax.set(title=f"make_moons: {x.shape[1]} points, noise {NOISE}", xlabel="$x_1$",

@@ -84,6 +84,7 @@ def compose(layers: list[Callable]) -> Callable[[ag.Tensor], ag.Tensor]:
 
 
 def predict(net: Callable, x: np.ndarray) -> np.ndarray:
+    """``net`` applied to ``x`` without recording a graph, as a NumPy array."""
     with ag.no_grad():
         return net(ag.tensor(x)).numpy()
 
