@@ -227,6 +227,8 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
             arrays.append(x.data)
             needs_grad = needs_grad or x._requires_grad
             tensor_dtype = x.data.dtype
+        elif type(x) in (float, int, bool):  # Python numbers (not np.float64) are used as is,
+            arrays.append(x)  # as _constant would, without the second pass below
     if len(arrays) != len(inputs):
         inputs = [x if isinstance(x, Tensor) else _constant(x, prim.name, tensor_dtype)
                   for x in inputs]
