@@ -50,8 +50,9 @@ def available_frameworks(workload: Workload) -> list[str]:
 
 
 def _run_in_subprocess(workload: Workload, framework: str, size: str) -> dict:
-    module = f"benchmarks.workloads.{workload.name}"
-    completed = subprocess.run([sys.executable, "-m", module, framework, size], cwd=REPO,
+    code = (f"import json, sys; from benchmarks.workloads import {workload.name}; "
+            f"print(json.dumps({workload.name}.measure_once(sys.argv[1], sys.argv[2])))")
+    completed = subprocess.run([sys.executable, "-c", code, framework, size], cwd=REPO,
                                capture_output=True, text=True, check=True)
     return json.loads(completed.stdout)
 
@@ -90,6 +91,7 @@ def measure(workload: Workload, size: str, repeats: int) -> dict:
                          "loss": results[0]["loss"]}
         if "peak_mb" in results[0]:
             summary[name]["peak_mb"] = max(r["peak_mb"] for r in results)
+            summary[name]["peaks_mb"] = [r["peak_mb"] for r in results]
     numpy_median = summary["numpy"]["median_s"]
     for entry in summary.values():
         entry["ratio_to_numpy"] = entry["median_s"] / numpy_median
@@ -154,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.only or list(WORKLOADS):
         print(f"running {name} ({size}, {repeats} repeats)...", file=sys.stderr, flush=True)
         results.append(measure(WORKLOADS[name], size, repeats))
+    if size != "full":
+        print(f"(sizes: {size}; the descriptions give the full sizes)\n")
     print(format_table(results))
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / f"results-{size}.json"

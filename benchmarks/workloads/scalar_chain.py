@@ -2,16 +2,13 @@
 
 The chain alternates ``h = h * SCALE`` and ``h = h - SHIFT`` from one input, so the gradient is
 ``SCALE ** (LENGTH / 2)`` (about 1.65): each runner returns it, which checks the backward pass.
-The runner script measures this workload in a fresh process per run (``python -m
-benchmarks.workloads.scalar_chain FRAMEWORK SIZE`` prints seconds, gradient and peak memory),
+The runner script measures this workload in a fresh process per run (``measure_once``),
 because peak memory is a property of the whole process.
 """
 
 from __future__ import annotations
 
-import json
 import resource
-import sys
 import time
 from types import SimpleNamespace
 
@@ -75,15 +72,11 @@ WORKLOAD = Workload(
 )
 
 
-def _measure(framework: str, size: str) -> dict:
-    """Run one framework once in this process; report seconds, gradient and peak RSS in MB."""
+def measure_once(framework: str, size: str) -> dict:
+    """Run one framework once in this (fresh) process; report seconds, gradient, peak RSS in MB."""
     problem = setup(size)
     start = time.perf_counter()
     gradient = WORKLOAD.runners[framework](problem)
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {"seconds": seconds, "loss": gradient, "peak_mb": peak_kib / 1024}
-
-
-if __name__ == "__main__":
-    print(json.dumps(_measure(sys.argv[1], sys.argv[2])))
