@@ -241,7 +241,8 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
         out = np.asarray(out)
     if out.dtype != tensor_dtype and out.dtype.kind == "f" and "dtype" not in params:
         out = _keep_float_width(out, arrays)
-    if needs_grad and STATE.grad_enabled and prim.differentiable:
+    # Integer and bool results (comparisons, argmax, casts) never carry a gradient.
+    if needs_grad and STATE.grad_enabled and prim.differentiable and out.dtype.kind == "f":
         # Ops without parameters share one empty dict: a dict per node is ~15 % of a graph's memory.
         result = Tensor._from_op(out, prim, tuple(inputs), params or _NO_PARAMS, next(_sequence))
         if STATE.scope:
@@ -490,7 +491,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if isinstance(grad_outputs, (Tensor, np.ndarray)):
+    if isinstance(grad_outputs, (Tensor, np.ndarray, np.generic, int, float)):
         grad_outputs = [grad_outputs]
     for index, x in enumerate(inputs):
         if not isinstance(x, Tensor) or not x.requires_grad:

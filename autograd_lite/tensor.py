@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 
 _default_dtype = np.dtype(np.float32)
-_rng = np.random.default_rng()
+# Seeded at import, as PyTorch's default generator is, so a script gives the same numbers on
+# every run until it calls manual_seed.
+_rng = np.random.default_rng(0)
 
 
 def set_default_dtype(dtype: Any) -> None:
@@ -465,6 +467,12 @@ class Tensor:
         return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def transpose(self, *axes: Any) -> Tensor:
+        """Permute the axes: ``x.transpose()`` reverses them; ``x.transpose(2, 0, 1)`` or
+        ``x.transpose((2, 0, 1))`` permutes them as NumPy does; exactly two axes,
+        ``x.transpose(0, 1)``, swap those two as PyTorch does (the one call where the two
+        libraries differ, on 2-D tensors)."""
+        if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+            return _ops.swapaxes(self, *axes)
         return _ops.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
 
     def permute(self, *axes: Any) -> Tensor:

@@ -517,7 +517,7 @@ TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "var": ("var", None), "std": ("std", None), "prod": ("prod", None),
     "logsumexp": ("logsumexp", None), "argmax": ("argmax", None), "argmin": ("argmin", None),
     "reshape": ("reshape", lambda x, shape: x.reshape(shape)),
-    "transpose": ("transpose", lambda x, axes: x.transpose(*(axes or ()))),
+    "transpose": ("transpose", lambda x, axes: x.transpose(axes)),
     "permute": ("permute", lambda x, axes: x.permute(*axes)),
     "swapaxes": ("swapaxes", None), "squeeze": ("squeeze", None),
     "unsqueeze": ("unsqueeze", None), "expand_dims": ("expand_dims", None),

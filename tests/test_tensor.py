@@ -273,3 +273,12 @@ def test_tensor_copies_its_data_so_in_place_updates_leave_the_source_alone():
     copy.data += 5.0
     np.testing.assert_array_equal(weights.numpy(), [0.0, 1.0])
     assert not copy.requires_grad and copy.is_leaf
+
+
+def test_transpose_with_two_axes_swaps_them_as_pytorch_does():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.transpose(0, 1).numpy(), x.numpy().T)
+    y = ag.tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert y.transpose(0, 2).shape == (4, 3, 2)
+    assert y.transpose(2, 0, 1).shape == (4, 2, 3)  # three or more axes: a NumPy permutation
+    assert y.transpose((2, 0, 1)).shape == (4, 2, 3)

@@ -300,8 +300,8 @@ def _astype(x: Any, dtype: np.dtype) -> np.ndarray:
 def astype(x: Any, dtype: Any) -> Tensor:
     """Convert to ``dtype``; differentiable between float dtypes (the gradient converts back).
 
-    An integer or bool result does not require grad (as in PyTorch): rounding has no useful
-    gradient, and one flowing back through it would be silently wrong.
+    An integer or bool result does not require grad (as in PyTorch; the engine records no op
+    whose output is not a float): rounding has no useful gradient.
     """
     try:
         dtype = np.dtype(dtype)
@@ -309,6 +309,4 @@ def astype(x: Any, dtype: Any) -> Tensor:
         raise TypeError(f"astype: {dtype!r} is not a dtype; use e.g. 'float32'") from None
     if dtype.kind not in "biuf":
         raise TypeError(f"astype: unsupported dtype {dtype}")
-    if dtype.kind != "f" and isinstance(x, Tensor):
-        x = x.detach()
     return _astype(x, dtype=dtype)
