@@ -30,8 +30,9 @@ class Optimizer:
 
     ``params`` is an iterable of tensors (one group) or of dicts ``{"params": [...], "lr": ...}``
     (one group each; options missing from a dict come from ``defaults``). Every parameter must be
-    a float leaf tensor with ``requires_grad=True`` (an ``nn.Parameter`` is one), and may appear
-    only once. Subclasses implement ``_update(param, grad, state, group)`` on NumPy arrays.
+    a float leaf tensor (an ``nn.Parameter`` is one) and may appear only once; a frozen one
+    (``requires_grad=False``) is accepted and skipped, as it never gets a gradient.
+    Subclasses implement ``_update(param, grad, state, group)`` on NumPy arrays.
 
     Raises ValueError for an empty parameter list, negative options, non-leaf or duplicate
     parameters, and TypeError for anything that is not a tensor.
@@ -93,10 +94,6 @@ class Optimizer:
             raise ValueError(f"{self._name}: parameter {index} (shape {p.shape}) is not a leaf "
                              f"tensor (it was computed by '{p.op_name}'); optimize the leaf it "
                              f"was computed from, or .detach().requires_grad_() it")
-        if not p.requires_grad:
-            raise ValueError(f"{self._name}: parameter {index} (shape {p.shape}) does not "
-                             f"require grad, so it would never be updated; use nn.Parameter or "
-                             f"requires_grad=True")
 
     def _check_options(self, group: dict[str, Any]) -> None:
         """Reject option values PyTorch rejects; subclasses add their own checks."""

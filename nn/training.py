@@ -409,33 +409,35 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
     show_progress = _progress_enabled(progress)
     history = History()
     was_training = getattr(model, "training", None)
-    for callback in callbacks:
-        callback.on_train_begin(model)
-    for epoch in range(epochs):
-        lr = float(optimizer.param_groups[0]["lr"])
-        started = time.perf_counter()
+    try:
+        for callback in callbacks:
+            callback.on_train_begin(model)
+        for epoch in range(epochs):
+            lr = float(optimizer.param_groups[0]["lr"])
+            started = time.perf_counter()
+            if was_training is not None:
+                model.train()
+            with tqdm(total=len(train_loader), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
+                      file=sys.stderr, disable=not show_progress, dynamic_ncols=True) as bar, \
+                    ag.enable_grad():
+                logs = _train_one_epoch(model, loss_fn, optimizer, train_loader, metric_functions,
+                                        bar)
+                if val_loader is not None:
+                    logs.update(_evaluate_loader(model, val_loader, loss_fn, metric_functions,
+                                                 "val_"))
+                bar.set_postfix(_format_logs(logs))
+            history.record(logs, lr, time.perf_counter() - started)
+            if isinstance(scheduler, ReduceLROnPlateau):
+                scheduler.step(logs.get("val_loss", logs["train_loss"]))
+            elif scheduler is not None:
+                scheduler.step()
+            if any([bool(callback.on_epoch_end(epoch, logs)) for callback in callbacks]):
+                break
+        for callback in callbacks:
+            callback.on_train_end(model)
+    finally:  # an interrupted run (Ctrl-C, an error) still restores the mode
         if was_training is not None:
-            model.train()
-        with tqdm(total=len(train_loader), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                  file=sys.stderr, disable=not show_progress, dynamic_ncols=True) as bar, \
-                ag.enable_grad():
-            logs = _train_one_epoch(model, loss_fn, optimizer, train_loader, metric_functions,
-                                    bar)
-            if val_loader is not None:
-                logs.update(_evaluate_loader(model, val_loader, loss_fn, metric_functions,
-                                             "val_"))
-            bar.set_postfix(_format_logs(logs))
-        history.record(logs, lr, time.perf_counter() - started)
-        if isinstance(scheduler, ReduceLROnPlateau):
-            scheduler.step(logs.get("val_loss", logs["train_loss"]))
-        elif scheduler is not None:
-            scheduler.step()
-        if any([bool(callback.on_epoch_end(epoch, logs)) for callback in callbacks]):
-            break
-    for callback in callbacks:
-        callback.on_train_end(model)
-    if was_training is not None:
-        model.train(was_training)
+            model.train(was_training)
     return history
 
 

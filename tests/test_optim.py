@@ -336,9 +336,15 @@ def test_a_single_tensor_must_be_wrapped_in_a_list():
         nn.optim.SGD(ag.tensor([1.0], requires_grad=True), lr=0.1)
 
 
-def test_a_tensor_that_does_not_require_grad_is_rejected():
-    with pytest.raises(ValueError, match=r"parameter 0 \(shape \(2,\)\) does not require grad"):
-        nn.optim.Adam([ag.tensor([1.0, 2.0])])
+def test_a_frozen_parameter_is_accepted_and_left_unchanged():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    model[0].requires_grad_(False)  # fine-tuning: freeze the first layer, as in PyTorch
+    frozen = model[0].weight.numpy().copy()
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    model(ag.ones(3, 2)).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(model[0].weight.numpy(), frozen)
+    assert model[1].weight.grad is not None
 
 
 def test_a_non_leaf_tensor_is_rejected():
