@@ -121,7 +121,7 @@ def test_requires_grad_on_integer_data():
     (lambda x: ag.split(x, 2, axis=1), ValueError,
      r"split: axis 1 of size 3 cannot be split into 2 equal sections"),
     (lambda x: x.squeeze(0), ValueError, r"squeeze: axis 0 of shape \(2, 3\) has size 2, not 1"),
-    (lambda x: x.transpose(0, 0), ValueError, r"transpose: repeated axis"),
+    (lambda x: x.transpose((0, 0)), ValueError, r"transpose: repeated axis"),
     (lambda x: x.clip(2, 1), ValueError, r"clip: min \(2\) must not exceed max \(1\)"),
     (lambda x: ag.where(x, x, x), TypeError, r"where: condition must be boolean, got dtype "
                                              r"float64"),
