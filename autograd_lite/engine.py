@@ -34,6 +34,16 @@ class _ThreadState(threading.local):
     scope: tuple[tuple[str, str], ...] = ()  # (qualified name, label) of each enclosing scope
     anomaly = False
     observers: tuple[Callable[[Tensor], None], ...] = ()  # see observe_recorded_ops
+    # True while a scope, an observer or anomaly mode is active: one read on the hot path
+    # instead of three tells apply() whether it has extra work per op.
+    tagging = False
+
+
+def _set_state(**values: Any) -> None:
+    """Set fields of this thread's STATE and keep ``tagging`` in step with them."""
+    for name, value in values.items():
+        setattr(STATE, name, value)
+    STATE.tagging = bool(STATE.scope or STATE.observers or STATE.anomaly)
 
 
 STATE = _ThreadState()
@@ -91,11 +101,11 @@ def name_scope(name: str, label: str = "") -> Iterator[None]:
     about modules.
     """
     previous = STATE.scope
-    STATE.scope = previous + ((name, label),)
+    _set_state(scope=previous + ((name, label),))
     try:
         yield
     finally:
-        STATE.scope = previous
+        _set_state(scope=previous)
 
 
 @contextlib.contextmanager
@@ -106,11 +116,11 @@ def observe_recorded_ops(observer: Callable[[Tensor], None]) -> Iterator[None]:
     gradient); blocks nest, and outputs that record no graph are not observed.
     """
     previous = STATE.observers
-    STATE.observers = previous + (observer,)
+    _set_state(observers=previous + (observer,))
     try:
         yield
     finally:
-        STATE.observers = previous
+        _set_state(observers=previous)
 
 
 @contextlib.contextmanager
@@ -121,11 +131,11 @@ def detect_anomaly() -> Iterator[None]:
     your code the op was created. Off by default; costs nothing when off.
     """
     previous = STATE.anomaly
-    STATE.anomaly = True
+    _set_state(anomaly=True)
     try:
         yield
     finally:
-        STATE.anomaly = previous
+        _set_state(anomaly=previous)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,17 +255,23 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
     if needs_grad and STATE.grad_enabled and prim.differentiable and out.dtype.kind == "f":
         # Ops without parameters share one empty dict: a dict per node is ~15 % of a graph's memory.
         result = Tensor._from_op(out, prim, tuple(inputs), params or _NO_PARAMS, next(_sequence))
-        if STATE.scope:
-            result._scope = STATE.scope
-        for observer in STATE.observers:
-            observer(result)
-        if STATE.anomaly:
-            _check_finite(out, f"{prim.name} (forward)", arrays)
-            result._trace = traceback.format_stack(limit=8)[:-2]
+        if STATE.tagging:
+            _tag(result, prim, arrays)
         return result
-    if STATE.anomaly:
+    if STATE.tagging and STATE.anomaly:
         _check_finite(out, f"{prim.name} (forward)", arrays)
     return Tensor._from_op(out, None, None, None, next(_sequence))
+
+
+def _tag(result: Tensor, prim: Primitive, arrays: Sequence[Any]) -> None:
+    """The per-op work of scopes, observers and anomaly mode on a recorded output."""
+    if STATE.scope:
+        result._scope = STATE.scope
+    for observer in STATE.observers:
+        observer(result)
+    if STATE.anomaly:
+        _check_finite(result.data, f"{prim.name} (forward)", arrays)
+        result._trace = traceback.format_stack(limit=9)[:-3]
 
 
 def _keep_float_width(out: np.ndarray, arrays: Sequence[Any]) -> np.ndarray:
