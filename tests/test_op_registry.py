@@ -72,34 +72,23 @@ def test_registry_and_ignore_lists_name_only_existing_things():
 # --- forward ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("dtype, tolerance", [
+    (np.float64, {"rtol": 1e-12, "atol": 1e-12}),
+    (np.float32, {"rtol": 1e-5, "atol": 1e-6}),
+], ids=["float64", "float32"])
 @pytest.mark.parametrize("name", ALL)
 @settings(max_examples=10)
 @given(data=st.data())
-def test_forward_matches_numpy_in_float64(name, data):
+def test_forward_matches_numpy(name, dtype, tolerance, data):
     entry = REGISTRY[name]
     sample = data.draw(entry.samples)
-    outputs = _call(entry, sample, _tensors(sample, np.float64, requires_grad=False))
-    expected = _as_tuple(entry.reference(*sample.arrays, **sample.kwargs))
-    assert len(outputs) == len(expected)
-    for out, want in zip(outputs, expected):
-        want = np.asarray(want)
-        assert out.shape == want.shape and out.dtype == want.dtype
-        np.testing.assert_allclose(out.data, want, rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("name", ALL)
-@settings(max_examples=5)
-@given(data=st.data())
-def test_forward_matches_numpy_in_float32(name, data):
-    entry = REGISTRY[name]
-    sample = data.draw(entry.samples)
-    arrays32 = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in sample.arrays]
-    outputs = _call(entry, sample, _tensors(sample, np.float32, requires_grad=False))
-    expected = _as_tuple(entry.reference(*arrays32, **sample.kwargs))
+    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in sample.arrays]
+    outputs = _call(entry, sample, _tensors(sample, dtype, requires_grad=False))
+    expected = _as_tuple(entry.reference(*arrays, **sample.kwargs))
     for out, want in zip(outputs, expected, strict=True):
         want = np.asarray(want)
         assert out.shape == want.shape and out.dtype == want.dtype
-        np.testing.assert_allclose(out.data, want, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(out.data, want, **tolerance)
 
 
 # --- gradients ----------------------------------------------------------------------------------
