@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +38,12 @@ OUT_DIR = REPO / "benchmarks" / "out"
 
 
 def available_frameworks(workload: Workload) -> list[str]:
-    """The workload's frameworks that can run here (torch only when it is importable)."""
+    """The workload's frameworks that can run here (torch only when it is importable).
+
+    PyTorch runs twice: with its default thread pool ("torch") and with one thread
+    ("torch_1thread"), since two threads on two shared cores make its timings erratic and the
+    NumPy baseline and autograd_lite run single-threaded Python.
+    """
     names = ["autograd_lite", "numpy"]
     if "torch" in workload.runners:
         try:
@@ -45,8 +51,26 @@ def available_frameworks(workload: Workload) -> list[str]:
         except ImportError:
             pass
         else:
-            names.append("torch")
+            names += ["torch", "torch_1thread"]
     return names
+
+
+def _runner(workload: Workload, framework: str) -> Callable[[object], float]:
+    """The function that runs ``framework`` on a problem (torch_1thread: torch on one thread)."""
+    if framework != "torch_1thread":
+        return workload.runners[framework]
+
+    def run_on_one_thread(problem: object) -> float:
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return workload.runners["torch"](problem)
+        finally:
+            torch.set_num_threads(threads)
+
+    return run_on_one_thread
 
 
 def _run_in_subprocess(workload: Workload, framework: str, size: str) -> dict:
@@ -58,8 +82,9 @@ def _run_in_subprocess(workload: Workload, framework: str, size: str) -> dict:
 
 
 def _run_here(workload: Workload, framework: str, problem: object) -> dict:
+    run = _runner(workload, framework)
     start = time.perf_counter()
-    loss = workload.runners[framework](problem)
+    loss = run(problem)
     return {"seconds": time.perf_counter() - start, "loss": loss}
 
 
@@ -105,13 +130,13 @@ def format_table(results: list[dict]) -> str:
     has_torch = any("torch" in r["frameworks"] for r in results)
     header = ["workload", "NumPy s", "autograd_lite s", "ratio"]
     if has_torch:
-        header += ["PyTorch s", "ratio"]
+        header += ["PyTorch s", "ratio", "PyTorch 1 thread s", "ratio"]
     header += ["target"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for result in results:
         frameworks = result["frameworks"]
         cells = [result["description"], f"{frameworks['numpy']['median_s']:.3f}"]
-        for name in ["autograd_lite"] + (["torch"] if has_torch else []):
+        for name in ["autograd_lite"] + (["torch", "torch_1thread"] if has_torch else []):
             entry = frameworks.get(name)
             if entry is None:
                 cells += ["—", "—"]

@@ -75,6 +75,11 @@ WORKLOAD = Workload(
 def measure_once(framework: str, size: str) -> dict:
     """Run one framework once in this (fresh) process; report seconds, gradient, peak RSS in MB."""
     problem = setup(size)
+    if framework == "torch_1thread":
+        import torch
+
+        torch.set_num_threads(1)
+        framework = "torch"
     start = time.perf_counter()
     gradient = WORKLOAD.runners[framework](problem)
     seconds = time.perf_counter() - start
