@@ -34,7 +34,7 @@ demo: setup
 	$(PY) examples/quickstart.py
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --doctest-modules tests autograd_lite nn
 
 bench: setup
 	$(PY) benchmarks/run.py
