@@ -181,15 +181,33 @@ def write_csv(rows: list[dict], path: Path) -> Path:
 
 
 def plot_sweep(rows: list[dict], out: Path) -> None:
-    """Dev accuracy of every configuration, and accuracy against training time."""
+    """Dev accuracy of every configuration as a labelled grid, and accuracy against time.
+
+    The grid has one row per (n_h, activation) and one column per (rate, iterations), so each
+    cell's configuration reads off its row and column labels, and its accuracy is written in it.
+    """
     activations = [a for a in COLOURS if any(r["activation"] == a for r in rows)]
-    figure, ax = plt.subplots(figsize=(10, 4))
-    ax.bar(range(len(rows)), [r["dev_accuracy"] for r in rows],
-           color=[COLOURS[r["activation"]] for r in rows])
-    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=COLOURS[a]) for a in activations],
-              labels=activations, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set(title="dev accuracy per configuration (colour: activation)",
-           xlabel="configuration (n_h, activation, rate, iterations)", ylabel="accuracy, %")
+    row_keys = list(dict.fromkeys((r["n_h"], r["activation"]) for r in rows))
+    column_keys = list(dict.fromkeys((r["learning_rate"], r["iterations"]) for r in rows))
+    accuracy = np.full((len(row_keys), len(column_keys)), np.nan)
+    for r in rows:
+        accuracy[row_keys.index((r["n_h"], r["activation"])),
+                 column_keys.index((r["learning_rate"], r["iterations"]))] = r["dev_accuracy"]
+    figure, ax = plt.subplots(figsize=(2 + 0.75 * len(column_keys), 1.5 + 0.3 * len(row_keys)))
+    image = ax.imshow(accuracy, cmap="viridis", vmin=50, vmax=100, aspect="auto")
+    for (i, j), value in np.ndenumerate(accuracy):
+        ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7,
+                color="black" if value > 80 else "white")
+    ax.set_xticks(range(len(column_keys)),
+                  [f"lr={rate}\n{iterations} it." for rate, iterations in column_keys],
+                  fontsize=7)
+    ax.set_yticks(range(len(row_keys)), [f"n_h={n_h} {act}" for n_h, act in row_keys],
+                  fontsize=7)
+    for label, (_, activation) in zip(ax.get_yticklabels(), row_keys):
+        label.set_color(COLOURS[activation])
+    figure.colorbar(image, ax=ax, label="dev accuracy, %")
+    ax.set(title="dev accuracy of every configuration (%)",
+           xlabel="learning rate, iterations", ylabel="hidden units, activation")
     save_figure(figure, out / "moons_sweep_accuracy.png")
     figure, ax = plt.subplots(figsize=(6, 4))
     for activation in activations:
