@@ -1,4 +1,4 @@
-"""nn/ writes no derivative (DESIGN.md principle 4): an AST check over every file in nn/.
+"""nn/ is built only from differentiable primitives: an AST check over every file in nn/.
 
 A file in nn/ must not define a backward or VJP, call a VJP rule or register a primitive,
 import the engine, or touch the graph internals of tensors. Calling ``loss.backward()`` is
