@@ -20,6 +20,7 @@ from .ops import PUBLIC_OPS
 from .functional import log_softmax, softmax
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .viz import GraphvizNotFoundError, capture_grads, draw_graph, save_graph
+from . import random  # ag.random.use_generator and friends; a module, so not in __all__
 
 __version__ = "0.1.0"
 

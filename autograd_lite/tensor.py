@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 
+# manual_seed and default_generator are re-exported: they were defined here before random.py.
+from .random import default_generator as default_generator
+from .random import manual_seed as manual_seed
+from .random import resolve_generator
+
 _default_dtype = np.dtype(np.float32)
-# Seeded at import, as PyTorch's default generator is, so a script gives the same numbers on
-# every run until it calls manual_seed.
-_rng = np.random.default_rng(0)
 
 
 def set_default_dtype(dtype: Any) -> None:
@@ -31,18 +33,6 @@ def set_default_dtype(dtype: Any) -> None:
 def get_default_dtype() -> np.dtype:
     """Return the float dtype that Python numbers become."""
     return _default_dtype
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the generator behind ``rand``, ``randn``, dropout and ``nn.init``; return it."""
-    global _rng
-    _rng = np.random.default_rng(seed)
-    return _rng
-
-
-def default_generator() -> np.random.Generator:
-    """Return the NumPy Generator behind ``rand``, ``randn``, dropout and ``nn.init``."""
-    return _rng
 
 
 def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
@@ -612,15 +602,19 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad=requires_grad)
 
 
-def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) from the generator seeded by ``manual_seed``."""
-    values = _rng.random(_shape_of(shape, "rand"), dtype=np.float64)
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+         generator: np.random.Generator | None = None) -> Tensor:
+    """Uniform samples in [0, 1), drawn in float64 from ``generator`` (default:
+    ``default_generator()``, which ``manual_seed`` reseeds), stored in ``dtype``."""
+    values = resolve_generator(generator, "rand").random(_shape_of(shape, "rand"))
     return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
 
 
-def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the generator seeded by ``manual_seed``."""
-    values = _rng.standard_normal(_shape_of(shape, "randn"), dtype=np.float64)
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+          generator: np.random.Generator | None = None) -> Tensor:
+    """Standard normal samples, drawn in float64 from ``generator`` (default:
+    ``default_generator()``, which ``manual_seed`` reseeds), stored in ``dtype``."""
+    values = resolve_generator(generator, "randn").standard_normal(_shape_of(shape, "randn"))
     return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
 
 

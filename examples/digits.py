@@ -84,7 +84,7 @@ def train_and_report(name: str, model: nn.Module, x_train: np.ndarray, y_train: 
     optimizer = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, (x_train, y_train), epochs=epochs,
                      val_data=(x_test, y_test), batch_size=32, seed=seed)
-    train_accuracy = nn.evaluate(model, (x_train, y_train), None)["accuracy"]
+    train_accuracy = nn.evaluate(model, (x_train, y_train), nn.CrossEntropyLoss())["accuracy"]
     test_accuracy = history["val_accuracy"][-1]
     print(f"{name}: {epochs} epochs in {sum(history.time):.1f} s, train accuracy "
           f"{train_accuracy:.3f}, test accuracy {test_accuracy:.3f}")

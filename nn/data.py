@@ -34,9 +34,19 @@ def _as_array(data: Any, where: str) -> np.ndarray:
     return ag.tensor(data).data
 
 
-def _generator(seed: int | None) -> np.random.Generator:
-    """A generator seeded with ``seed``, or the shared default one (``ag.manual_seed``)."""
-    return np.random.default_rng(seed) if seed is not None else ag.default_generator()
+def _generator(seed: int | None, generator: np.random.Generator | None, where: str
+               ) -> np.random.Generator | None:
+    """A new generator seeded with ``seed``, or ``generator``, or None for "draw from
+    ``ag.default_generator()`` at the time"; ValueError when both are given."""
+    if seed is not None and generator is not None:
+        raise ValueError(f"{where}: give seed or generator, not both (seed={seed!r})")
+    if seed is not None:
+        return np.random.default_rng(seed)
+    return None if generator is None else ag.random.resolve_generator(generator, where)
+
+
+def _permutation(generator: np.random.Generator | None, count: int) -> np.ndarray:
+    return (generator or ag.default_generator()).permutation(count)
 
 
 class Dataset:
@@ -112,14 +122,18 @@ class DataLoader:
     """Iterate over a data set in batches of tensors: each batch is a tuple ``(x, y, ...)``.
 
     ``shuffle=True`` draws a new order every epoch (every ``iter()``); with ``seed`` the sequence
-    of orders is reproducible (a fresh loader with the same seed repeats it), without it the
-    orders come from ``ag.default_generator()`` (so ``ag.manual_seed`` fixes them). Every sample
+    of orders is reproducible (a fresh loader with the same seed repeats it); ``generator`` (a
+    ``np.random.Generator``) draws them from that generator; with neither, the orders come from
+    ``ag.default_generator()`` at each ``iter()`` (so ``ag.manual_seed`` fixes them, and
+    ``ag.random.use_generator`` or ``nn.fit(seed=...)`` replaces it per thread). Every sample
     appears exactly once per epoch; the last batch is smaller unless ``drop_last=True``.
     Dtypes are kept (integer labels stay integer). ``len(loader)`` is the number of batches.
+    Raises ValueError when both ``seed`` and ``generator`` are given.
     """
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: int | None = None) -> None:
+                 drop_last: bool = False, seed: int | None = None,
+                 generator: np.random.Generator | None = None) -> None:
         if not isinstance(dataset, Dataset):
             raise TypeError(f"DataLoader: expected a Dataset, got {type(dataset).__name__}; "
                             f"wrap arrays in nn.data.TensorDataset(x, y)")
@@ -133,7 +147,7 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.seed = seed
-        self._rng = np.random.default_rng(seed) if seed is not None else None
+        self._rng = _generator(seed, generator, "DataLoader")
 
     def __len__(self) -> int:
         full, remainder = divmod(len(self.dataset), self.batch_size)
@@ -142,7 +156,7 @@ class DataLoader:
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
         count = len(self.dataset)
         if self.shuffle:
-            order = (self._rng or ag.default_generator()).permutation(count)
+            order = _permutation(self._rng, count)
         else:
             order = np.arange(count)
         for batch_number in range(len(self)):
@@ -150,13 +164,14 @@ class DataLoader:
             yield tuple(Tensor(field) for field in self.dataset.batch(indices))
 
 
-def random_split(dataset: Dataset, lengths: Sequence[float], seed: int | None = None
-                 ) -> list[Subset]:
+def random_split(dataset: Dataset, lengths: Sequence[float], seed: int | None = None,
+                 generator: np.random.Generator | None = None) -> list[Subset]:
     """Split ``dataset`` randomly into non-overlapping subsets of the given lengths.
 
     ``lengths`` are counts summing to ``len(dataset)`` or fractions summing to 1 (remainders go
-    to the first subsets, one each). Reproducible with ``seed``; otherwise uses
-    ``ag.default_generator()``. Raises ValueError when the lengths do not add up.
+    to the first subsets, one each). Reproducible with ``seed``; draws from ``generator`` when
+    given; otherwise uses ``ag.default_generator()``. Raises ValueError when the lengths do not
+    add up or both ``seed`` and ``generator`` are given.
     """
     total = len(dataset)
     lengths = list(lengths)
@@ -168,7 +183,7 @@ def random_split(dataset: Dataset, lengths: Sequence[float], seed: int | None = 
     if any(int(n) != n or n < 0 for n in lengths) or sum(lengths) != total:
         raise ValueError(f"random_split: lengths {lengths} must be non-negative counts summing "
                          f"to the data set's length {total}, or fractions summing to 1")
-    order = _generator(seed).permutation(total)
+    order = _permutation(_generator(seed, generator, "random_split"), total)
     bounds = np.cumsum([0] + [int(n) for n in lengths])
     return [Subset(dataset, order[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:])]
 
@@ -210,12 +225,14 @@ def one_hot(labels: Any, num_classes: int | None = None) -> np.ndarray:
     return np.eye(num_classes, dtype=np.float32)[labels]
 
 
-def train_test_split(*arrays: Any, test_size: float = 0.25, seed: int | None = None
-                     ) -> list[np.ndarray]:
+def train_test_split(*arrays: Any, test_size: float = 0.25, seed: int | None = None,
+                     generator: np.random.Generator | None = None) -> list[np.ndarray]:
     """Shuffle rows and split each array into a training and a test part.
 
     ``test_size`` is a fraction in (0, 1) or a row count. Returns ``[a_train, a_test, b_train,
-    b_test, ...]`` like scikit-learn. Raises ValueError for arrays of different lengths.
+    b_test, ...]`` like scikit-learn. The order is drawn as in ``random_split`` (``seed``,
+    ``generator`` or ``ag.default_generator()``). Raises ValueError for arrays of different
+    lengths.
     """
     arrays = [_as_array(a, "train_test_split") for a in arrays]
     if not arrays or len({len(a) for a in arrays}) != 1:
@@ -226,7 +243,7 @@ def train_test_split(*arrays: Any, test_size: float = 0.25, seed: int | None = N
     if not 0 < n_test < total:
         raise ValueError(f"train_test_split: test_size={test_size} leaves {n_test} of {total} "
                          f"rows for testing; both parts must be non-empty")
-    order = _generator(seed).permutation(total)
+    order = _permutation(_generator(seed, generator, "train_test_split"), total)
     test, train = order[:n_test], order[n_test:]
     return [part for a in arrays for part in (a[train], a[test])]
 

@@ -118,12 +118,15 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out if bias is None else out + bias
 
 
-def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Any, p: float = 0.5, training: bool = True,
+            generator: np.random.Generator | None = None) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by
     1 / (1 - p) while ``training``; identity otherwise.
 
-    The mask comes from ``ag.default_generator()``, so it is reproducible under
-    ``ag.manual_seed``. Raises ValueError unless 0 <= p <= 1.
+    The mask is drawn from ``generator``, or from ``ag.default_generator()`` when it is None
+    (reproducible under ``ag.manual_seed``; per thread under ``ag.random.use_generator`` and
+    ``nn.fit(seed=...)``). Raises ValueError unless 0 <= p <= 1, TypeError for a generator
+    that is not a ``np.random.Generator``.
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
@@ -132,7 +135,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     if p == 1.0:
         return x * 0.0
-    keep = ag.default_generator().random(x.shape) >= p
+    keep = ag.random.resolve_generator(generator, "dropout").random(x.shape) >= p
     return x * (keep / (1.0 - p)).astype(x.dtype)
 
 

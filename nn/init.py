@@ -1,7 +1,11 @@
-"""Weight initialisation: fill a tensor's data in place from ``ag.default_generator()``.
+"""Weight initialisation: fill a tensor in place, drawing from a NumPy Generator.
 
-Every function returns the tensor it filled, draws from the generator that ``ag.manual_seed``
-reseeds (so runs are reproducible), samples in float64 and stores in the tensor's own dtype.
+Every function returns the tensor it filled, samples in float64 and stores in the tensor's own
+dtype. The random ones take ``generator=`` (a ``np.random.Generator``); without it they draw
+from ``ag.default_generator()``, which ``ag.manual_seed`` reseeds (so runs are reproducible)
+and ``ag.random.use_generator`` replaces for one thread. The write goes through
+``Tensor.copy_`` under ``no_grad``, so a graph that saved the old values refuses to backward
+through them instead of giving a wrong gradient.
 The seed tutorials' schemes are one-liners: ``2*rand-1`` is ``uniform_(w, -1, 1)``,
 ``randn*0.01`` is ``normal_(w, 0, 0.01)``, uniform in [-eps, eps] is ``uniform_(w, -eps, eps)``.
 """
@@ -62,24 +66,31 @@ def _check_tensor(tensor: Any, where: str) -> None:
 
 def _fill(tensor: Tensor, values: np.ndarray | float, where: str) -> Tensor:
     _check_tensor(tensor, where)
-    tensor.data[...] = values
+    with ag.no_grad():  # parameters require grad; initialising them is not part of a graph
+        tensor.copy_(np.asarray(values).astype(tensor.dtype, copy=False))
     return tensor
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Fill with samples of U(a, b); return the tensor."""
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
+             generator: np.random.Generator | None = None) -> Tensor:
+    """Fill with samples of U(a, b) from ``generator`` (default ``ag.default_generator()``);
+    return the tensor. ValueError when a > b, TypeError for a non-Tensor or a bad generator."""
     _check_tensor(tensor, "uniform_")
     if a > b:
         raise ValueError(f"uniform_: the lower bound a={a} exceeds the upper bound b={b}")
-    return _fill(tensor, ag.default_generator().uniform(a, b, tensor.shape), "uniform_")
+    rng = ag.random.resolve_generator(generator, "uniform_")
+    return _fill(tensor, rng.uniform(a, b, tensor.shape), "uniform_")
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill with samples of N(mean, std**2); return the tensor."""
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """Fill with samples of N(mean, std**2) from ``generator`` (default
+    ``ag.default_generator()``); return the tensor. ValueError when std < 0."""
     _check_tensor(tensor, "normal_")
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
-    return _fill(tensor, ag.default_generator().normal(mean, std, tensor.shape), "normal_")
+    rng = ag.random.resolve_generator(generator, "normal_")
+    return _fill(tensor, rng.normal(mean, std, tensor.shape), "normal_")
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -97,20 +108,25 @@ def ones_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 1.0, "ones_")
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
+                    generator: np.random.Generator | None = None) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
 
-    The tensor needs at least 2 dimensions (out, in, ...); ValueError otherwise.
+    The tensor needs at least 2 dimensions (out, in, ...); ValueError otherwise. ``generator``
+    as in ``uniform_``.
     """
     fan_in, fan_out = _fans(tensor, "xavier_uniform_")
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
-    """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+def xavier_normal_(tensor: Tensor, gain: float = 1.0,
+                   generator: np.random.Generator | None = None) -> Tensor:
+    """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    ``generator`` as in ``normal_``."""
     fan_in, fan_out = _fans(tensor, "xavier_normal_")
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str, where: str) -> float:
@@ -123,19 +139,23 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str, where: 
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:
+                     nonlinearity: str = "leaky_relu",
+                     generator: np.random.Generator | None = None) -> Tensor:
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan), gain from ``nonlinearity`` (slope
     ``a`` for leaky_relu) and fan = fan_in or fan_out by ``mode``.
 
     ``kaiming_uniform_(w, a=math.sqrt(5))`` is PyTorch's default for Linear and Conv weights.
+    ``generator`` as in ``uniform_``.
     """
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:
+                    nonlinearity: str = "leaky_relu",
+                    generator: np.random.Generator | None = None) -> Tensor:
     """He normal: N(0, std**2) with std = gain / sqrt(fan) (same arguments as
     ``kaiming_uniform_``)."""
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_"))
+    std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
+    return normal_(tensor, 0.0, std, generator)

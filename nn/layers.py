@@ -74,17 +74,23 @@ class Flatten(Module):
 class Dropout(Module):
     """Inverted dropout with probability ``p`` in training mode, identity in eval mode.
 
-    Reproducible under ``ag.manual_seed``. Raises ValueError unless 0 <= p <= 1.
+    Masks come from ``generator`` when given (a ``np.random.Generator``, e.g. the one
+    ``ag.manual_seed`` returns), else from ``ag.default_generator()``: reproducible under
+    ``ag.manual_seed``, and per thread under ``ag.random.use_generator`` / ``nn.fit(seed=...)``.
+    Raises ValueError unless 0 <= p <= 1, TypeError for another kind of generator.
     """
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
+        if generator is not None:
+            ag.random.resolve_generator(generator, "Dropout")
         self.p = p
+        self.generator = generator
 
     def forward(self, x: Any) -> Tensor:
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

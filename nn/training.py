@@ -5,17 +5,22 @@
     history = nn.fit(model, nn.CrossEntropyLoss(), opt, (x, y), epochs=20, val_data=(xv, yv))
     history.plot("curves.png")
 
-``fit`` shows a tqdm progress bar per epoch (loss and metrics live) when stderr is a terminal and
-returns a ``History`` of per-epoch losses, metrics, learning rates and times. Callbacks such as
-``EarlyStopping`` can stop training early.
+``fit`` shows its progress (a tqdm bar per epoch in a terminal or Jupyter, one line per epoch
+in a log file) and returns a ``History`` of per-epoch losses, metrics, learning rates and
+times. The accuracy it logs is read the way the loss implies (none for regression losses).
+Callbacks such as ``EarlyStopping`` can stop training early; a NaN loss stops it with an error
+naming the step, Ctrl-C returns what was recorded so far, and ``seed=`` gives the run a random
+generator of its own (safe with threads).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -25,27 +30,50 @@ from tqdm import tqdm
 import autograd_lite as ag
 from autograd_lite import Tensor
 
+from . import functional as F
+from . import losses
 from .data import DataLoader, TensorDataset
 from .lr_scheduler import ReduceLROnPlateau
+from .module import Module
 
 # --- metrics: (output array, target array) -> mean over the batch ------------------------------
 
 
-def accuracy(output: np.ndarray, target: np.ndarray) -> float:
-    """Fraction of correct predictions.
+def binary_accuracy(output: np.ndarray, target: np.ndarray, threshold: float = 0.5) -> float:
+    """Fraction of elements where ``output > threshold`` agrees with ``target > 0.5``.
 
-    One output per sample (shape (N,) or (N, 1)): the prediction is ``output > 0.5`` (a sigmoid
-    probability), compared with ``target > 0.5``. Several outputs (N, C, ...): the prediction is
-    the argmax over axis 1 (the class axis, as in ``cross_entropy``), compared with integer
-    labels, or with the argmax of one-hot targets of the output's shape.
+    For binary and multi-label outputs of any shape (the target is reshaped to the output's
+    shape): probabilities use the threshold 0.5, logits 0 (see ``logit_accuracy``).
     """
-    if output.ndim == 1 or output.shape[1] == 1:
-        predicted = output.reshape(len(output), -1) > 0.5
-        return float(np.mean(predicted == (target.reshape(predicted.shape) > 0.5)))
+    predicted = output > threshold
+    return float(np.mean(predicted == (target.reshape(output.shape) > 0.5)))
+
+
+def logit_accuracy(output: np.ndarray, target: np.ndarray) -> float:
+    """``binary_accuracy`` of logits: the prediction is ``output > 0`` (sigmoid above 1/2)."""
+    return binary_accuracy(output, target, threshold=0.0)
+
+
+def categorical_accuracy(output: np.ndarray, target: np.ndarray) -> float:
+    """Fraction of samples whose argmax over axis 1 (the class axis of outputs (N, C, ...), as
+    in ``cross_entropy``) is the target: integer labels of shape (N, ...), or the argmax of
+    class-probability (one-hot) targets of the output's shape."""
     predicted = output.argmax(axis=1)
     if target.shape == output.shape:
         target = target.argmax(axis=1)
     return float(np.mean(predicted == target))
+
+
+def accuracy(output: np.ndarray, target: np.ndarray) -> float:
+    """Fraction of correct predictions, guessed from the output's shape (Keras's rule).
+
+    One output per sample (shape (N,) or (N, 1)): ``binary_accuracy`` at 0.5 (probabilities).
+    Several outputs (N, C, ...): ``categorical_accuracy``. ``fit`` and ``evaluate`` use it for
+    ``metrics=["accuracy"]`` only when they cannot tell from the loss what the outputs are.
+    """
+    if output.ndim == 1 or output.shape[1] == 1:
+        return binary_accuracy(output, target)
+    return categorical_accuracy(output, target)
 
 
 def mae(output: np.ndarray, target: np.ndarray) -> float:
@@ -55,24 +83,68 @@ def mae(output: np.ndarray, target: np.ndarray) -> float:
 
 METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"accuracy": accuracy, "mae": mae}
 
+# What the outputs of a model trained with a known loss are, and hence how to read accuracy.
+_LOSS_OUTPUTS: dict[Any, str] = {
+    **dict.fromkeys([losses.BCELoss, F.binary_cross_entropy], "probabilities"),
+    **dict.fromkeys([losses.BCEWithLogitsLoss, F.binary_cross_entropy_with_logits], "logits"),
+    **dict.fromkeys([losses.CrossEntropyLoss, losses.NLLLoss, F.cross_entropy, F.nll_loss],
+                    "class scores"),
+    **dict.fromkeys([losses.MSELoss, losses.L1Loss, losses.HuberLoss, losses.SmoothL1Loss,
+                     F.mse_loss, F.l1_loss, F.huber_loss, F.smooth_l1_loss], "regression"),
+}
+_ACCURACY_OF_OUTPUTS = {"probabilities": binary_accuracy, "logits": logit_accuracy,
+                        "class scores": categorical_accuracy}
 
-def _metric_functions(metrics: Sequence[str | Callable]) -> dict[str, Callable]:
+
+def _loss_outputs(loss_fn: Any) -> str | None:
+    """What ``loss_fn`` expects of the model: a key of ``_LOSS_OUTPUTS``' values, or None for
+    a loss we do not know (a lambda, a custom module). Subclasses and ``functools.partial``s
+    of known losses count as those losses."""
+    while isinstance(loss_fn, functools.partial):
+        loss_fn = loss_fn.func
+    candidates = type(loss_fn).__mro__ if isinstance(loss_fn, Module) else (loss_fn,)
+    for candidate in candidates:
+        with contextlib.suppress(TypeError):  # an unhashable callable is simply unknown
+            if candidate in _LOSS_OUTPUTS:
+                return _LOSS_OUTPUTS[candidate]
+    return None
+
+
+def _loss_name(loss_fn: Any) -> str:
+    return type(loss_fn).__name__ if isinstance(loss_fn, Module) else getattr(
+        loss_fn, "__name__", type(loss_fn).__name__)
+
+
+def _metric_functions(metrics: Sequence[str | Callable] | None, loss_fn: Any, where: str
+                      ) -> dict[str, Callable]:
     """Resolve metric names (``"accuracy"``, ``"mae"``) and callables into ``name -> function``.
 
-    A callable takes ``(output, target)`` NumPy arrays and returns the batch mean; its name is
-    its ``__name__``.
+    ``None`` means the default for ``loss_fn``: accuracy for a classification loss, nothing
+    otherwise. ``"accuracy"`` is read as the loss implies (probabilities at 0.5, logits at 0,
+    argmax of class scores); with an unknown loss it is ``accuracy``'s shape-based guess, and
+    with a regression loss a ValueError. A callable takes ``(output, target)`` NumPy arrays and
+    returns the batch mean; its name is its ``__name__``.
     """
-    if isinstance(metrics, str):
+    outputs = _loss_outputs(loss_fn)
+    if metrics is None:
+        metrics = ("accuracy",) if outputs in _ACCURACY_OF_OUTPUTS else ()
+    elif isinstance(metrics, str):
         metrics = (metrics,)
     functions = {}
     for metric in metrics:
         if callable(metric):
             functions[getattr(metric, "__name__", type(metric).__name__)] = metric
+        elif metric == "accuracy" and outputs == "regression":
+            raise ValueError(f"{where}: metric 'accuracy' means nothing for the regression loss "
+                             f"{_loss_name(loss_fn)}; drop it, use metrics=['mae'], or pass a "
+                             f"function (output, target) -> float")
+        elif metric == "accuracy":
+            functions[metric] = _ACCURACY_OF_OUTPUTS.get(outputs, accuracy)
         elif metric in METRICS:
             functions[metric] = METRICS[metric]
         else:
-            raise ValueError(f"unknown metric {metric!r}; use one of {sorted(METRICS)} or a "
-                             f"function (output, target) -> float")
+            raise ValueError(f"{where}: unknown metric {metric!r}; use one of "
+                             f"{sorted(METRICS)} or a function (output, target) -> float")
     return functions
 
 
@@ -84,10 +156,10 @@ class _RunningMeans:
         self.count = 0
         self.sums = {}
 
-    def add(self, loss: Tensor | None, output: Tensor, target: Tensor) -> None:
+    def add(self, loss: float | None, output: Tensor, target: Tensor) -> None:
         count = len(target)
         self.count += count
-        values = {} if loss is None else {"loss": _loss_value(loss)}
+        values = {} if loss is None else {"loss": loss}
         for name, function in self.metric_functions.items():
             values[name] = function(output.data, target.data)
         for name, value in values.items():
@@ -108,12 +180,11 @@ def _loss_value(loss: Any) -> float:
 # --- data -------------------------------------------------------------------------------------
 
 
-def _as_loader(data: Any, batch_size: int, shuffle: bool, seed: int | None,
-               where: str) -> DataLoader:
-    """A DataLoader as is, or a tuple ``(x, y)`` of arrays/tensors batched into one."""
+def _as_loader(data: Any, batch_size: int, shuffle: bool, where: str) -> DataLoader:
+    """A DataLoader as is, or a tuple ``(x, y)`` of arrays/tensors batched into one (which
+    shuffles, if asked, from ``ag.default_generator()`` at each epoch)."""
     if isinstance(data, (tuple, list)) and len(data) == 2:
-        data = DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=shuffle,
-                          seed=seed)
+        data = DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=shuffle)
     if not isinstance(data, DataLoader):
         raise TypeError(f"{where}: expected a DataLoader or a tuple (inputs, targets) of arrays "
                         f"or tensors, got {type(data).__name__}")
@@ -152,20 +223,23 @@ def _evaluate_loader(model: Any, loader: DataLoader, loss_fn: Callable | None,
         for batch in loader:
             x, y = _inputs_and_targets(batch, "evaluate")
             output = model(x)
-            running.add(None if loss_fn is None else loss_fn(output, y), output, y)
+            running.add(None if loss_fn is None else _loss_value(loss_fn(output, y)), output, y)
     return running.means(prefix)
 
 
 def evaluate(model: Any, data: Any, loss_fn: Callable | None,
-             metrics: Sequence[str | Callable] = ("accuracy",), batch_size: int = 256
+             metrics: Sequence[str | Callable] | None = None, batch_size: int = 256
              ) -> dict[str, float]:
     """Mean loss and metrics of ``model`` over ``data``, in eval mode and without a graph.
 
     ``data`` is a DataLoader or a tuple ``(x, y)``; ``loss_fn`` may be None to skip the loss.
-    Returns e.g. ``{"loss": 0.31, "accuracy": 0.9}``; the model's train/eval mode is restored.
+    ``metrics`` as in ``fit`` (by default accuracy for a classification loss, none otherwise;
+    pass ``metrics=["accuracy"]`` with ``loss_fn=None``). Returns e.g.
+    ``{"loss": 0.31, "accuracy": 0.9}``; the model's train/eval mode is restored.
     """
-    loader = _as_loader(data, batch_size, False, None, "evaluate")
-    return _evaluate_loader(model, loader, loss_fn, _metric_functions(metrics))
+    loader = _as_loader(data, batch_size, False, "evaluate")
+    return _evaluate_loader(model, loader, loss_fn, _metric_functions(metrics, loss_fn,
+                                                                      "evaluate"))
 
 
 def predict(model: Any, x: Any, batch_size: int = 256) -> Tensor:
@@ -190,10 +264,12 @@ class History:
     ``train_loss`` and ``val_loss`` (empty without validation data), ``metrics`` (a dict such as
     ``{"train_accuracy": [...], "val_accuracy": [...]}``), ``lr`` (the first group's learning
     rate during the epoch) and ``time`` (wall seconds). ``history["val_accuracy"]`` reads any
-    of them; ``to_dict()`` returns them all, with ``"epoch"`` numbered from 1.
+    of them; ``to_dict()`` returns them all, with ``"epoch"`` numbered from 1. ``interrupted``
+    is True when Ctrl-C ended ``fit`` early (the epoch it interrupted is not recorded).
     """
 
     def __init__(self) -> None:
+        self.interrupted = False
         self.train_loss: list[float] = []
         self.val_loss: list[float] = []
         self.metrics: dict[str, list[float]] = {}
@@ -341,15 +417,71 @@ class EarlyStopping(Callback):
 # --- fit --------------------------------------------------------------------------------------
 
 
-def _progress_enabled(progress: bool) -> bool:
-    """Draw bars only when asked and stderr (where tqdm writes) is a terminal."""
+class NonFiniteLossError(RuntimeError):
+    """``fit`` met a NaN or infinite training loss and stopped before stepping with it.
+
+    ``epoch`` and ``step`` (both numbered from 1, as the progress bar does), ``loss`` (the
+    value) and ``history`` (the ``History`` of the epochs finished before it) say where.
+    """
+
+    def __init__(self, message: str, epoch: int, step: int, loss: float) -> None:
+        super().__init__(message)
+        self.epoch, self.step, self.loss = epoch, step, loss
+        self.history: History | None = None
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel that can draw tqdm's widget bars (ipywidgets installed)."""
+    if "ipykernel" not in sys.modules:
+        return False
+    try:
+        import ipywidgets  # noqa: F401 - only whether it imports matters
+    except ImportError:
+        return False
+    return True
+
+
+def _progress_mode(progress: bool | str) -> str | None:
+    """How ``fit`` reports progress: ``"bar"`` (tqdm on stderr), ``"notebook"`` (tqdm's widget
+    bar), ``"lines"`` (one line per epoch on stderr) or None (silent)."""
+    if progress not in (True, False, "auto"):
+        raise ValueError(f"fit: progress must be 'auto', True or False, got {progress!r}")
+    if progress is False:
+        return None
+    if _in_notebook():
+        return "notebook"
     isatty = getattr(sys.stderr, "isatty", None)
-    return bool(progress) and isatty is not None and isatty()
+    if progress is True or (isatty is not None and isatty()):
+        return "bar"
+    return "lines"
 
 
 def _format_logs(logs: dict[str, float]) -> dict[str, str]:
     """Short bar labels: ``loss``, ``accuracy``, ``val_loss``... with 4 significant digits."""
     return {name.removeprefix("train_"): f"{value:.4g}" for name, value in logs.items()}
+
+
+class _Progress:
+    """What the user sees of ``fit``: a bar per epoch, a line per epoch, or nothing."""
+
+    def __init__(self, mode: str | None, epochs: int) -> None:
+        self.mode, self.epochs = mode, epochs
+
+    def bar(self, epoch: int, batches: int) -> Any:
+        """A tqdm bar for epoch ``epoch`` (from 0); a disabled one unless drawing bars."""
+        bar_class = tqdm
+        if self.mode == "notebook":
+            from tqdm.notebook import tqdm as bar_class
+        return bar_class(total=batches, desc=f"epoch {epoch + 1}/{self.epochs}", unit="batch",
+                         file=sys.stderr, disable=self.mode not in ("bar", "notebook"),
+                         dynamic_ncols=True)
+
+    def epoch_done(self, epoch: int, logs: dict[str, float], seconds: float) -> None:
+        """In line mode, print ``epoch 3/10: loss=0.25 accuracy=0.9 ... (0.12 s)``."""
+        if self.mode == "lines":
+            values = " ".join(f"{name}={value}" for name, value in _format_logs(logs).items())
+            print(f"epoch {epoch + 1}/{self.epochs}: {values} ({seconds:.2g} s)",
+                  file=sys.stderr, flush=True)
 
 
 def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any, epochs: Any) -> None:
@@ -365,81 +497,143 @@ def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any, epochs: Any) 
         raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
 
 
-def _train_one_epoch(model: Any, loss_fn: Callable, optimizer: Any, loader: DataLoader,
-                     metric_functions: dict[str, Callable], bar: Any) -> dict[str, float]:
-    running = _RunningMeans(metric_functions)
-    for batch in loader:
-        x, y = _inputs_and_targets(batch, "fit")
-        optimizer.zero_grad()
-        output = model(x)
-        loss = loss_fn(output, y)
-        running.add(loss, output.detach(), y)
-        loss.backward()
-        optimizer.step()
-        bar.update()
-        if not bar.disable:
-            bar.set_postfix(_format_logs(running.means()), refresh=False)
-    return running.means("train_")
+class _Training:
+    """The fixed parts of one ``fit`` call, and where it is (``epoch``, ``step``, from 1)."""
+
+    def __init__(self, model: Any, loss_fn: Callable, optimizer: Any,
+                 metric_functions: dict[str, Callable], terminate_on_nan: bool) -> None:
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.metric_functions = metric_functions
+        self.terminate_on_nan = terminate_on_nan
+        self.epoch = self.step = 0
+
+    def train_one_epoch(self, loader: DataLoader, bar: Any) -> dict[str, float]:
+        """One pass over ``loader``; returns the ``train_...`` means. Raises NonFiniteLossError
+        (before ``backward``) on a NaN or infinite loss when ``terminate_on_nan``."""
+        running = _RunningMeans(self.metric_functions)
+        for step, batch in enumerate(loader, start=1):
+            self.step = step
+            x, y = _inputs_and_targets(batch, "fit")
+            self.optimizer.zero_grad()
+            output = self.model(x)
+            loss = self.loss_fn(output, y)
+            value = _loss_value(loss)
+            if self.terminate_on_nan and not math.isfinite(value):
+                raise self._non_finite(value, len(loader))
+            running.add(value, output.detach(), y)
+            loss.backward()
+            self.optimizer.step()
+            bar.update()
+            if not bar.disable:
+                bar.set_postfix(_format_logs(running.means()), refresh=False)
+        return running.means("train_")
+
+    def _non_finite(self, value: float, steps: int) -> NonFiniteLossError:
+        lr = self.optimizer.param_groups[0]["lr"]
+        return NonFiniteLossError(
+            f"fit: the training loss is {value} at epoch {self.epoch}, step {self.step} of "
+            f"{steps}; stopped before that step changed the model. Try a smaller learning rate "
+            f"(lr={lr:g} now), check the data for NaN or inf, or run fit under `with "
+            f"ag.detect_anomaly():` to find the op that made it; terminate_on_nan=False trains "
+            f"on regardless", self.epoch, self.step, value)
 
 
 def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int = 1,
-        val_data: Any = None, metrics: Sequence[str | Callable] = ("accuracy",),
-        scheduler: Any = None, progress: bool = True, callbacks: Sequence[Callback] = (),
-        batch_size: int = 32, shuffle: bool = True, seed: int | None = None) -> History:
+        val_data: Any = None, metrics: Sequence[str | Callable] | None = None,
+        scheduler: Any = None, progress: bool | str = "auto", callbacks: Sequence[Callback] = (),
+        batch_size: int = 32, shuffle: bool = True,
+        seed: int | np.random.Generator | None = None, terminate_on_nan: bool = True) -> History:
     """Train ``model`` for ``epochs`` epochs and return the ``History``.
 
     Each batch: ``zero_grad``, forward, ``loss_fn(output, target)`` (a scalar), ``backward``,
     ``optimizer.step()``. ``train_data`` and ``val_data`` are DataLoaders or tuples ``(x, y)``
     of arrays/tensors; tuples are batched with ``batch_size`` (training data shuffled when
-    ``shuffle``, reproducibly with ``seed``); DataLoaders keep their own settings.
+    ``shuffle``); DataLoaders keep their own settings.
 
-    Training metrics are means over the epoch's batches as they were trained (like Keras);
-    validation runs after each epoch in eval mode without a graph. See ``accuracy`` for how
-    predictions are read. ``scheduler.step()`` runs after each epoch
-    (``ReduceLROnPlateau`` gets ``val_loss``, or ``train_loss`` without validation data).
-    Callbacks (``EarlyStopping``) may stop early. A progress bar per epoch is drawn on stderr
-    when ``progress`` is true and stderr is a terminal. The model's train/eval mode is restored
-    at the end.
+    Randomness: with ``seed`` (an int or a ``np.random.Generator``), the whole run draws from a
+    generator of its own (``ag.random.use_generator``): shuffling, Dropout and anything else
+    using ``ag.default_generator()``, so runs repeat and threads fitting at once do not
+    disturb each other or the process-wide generator. Without it they draw from the default.
+
+    Metrics: ``metrics=None`` logs the accuracy that fits the loss: probabilities at 0.5 for
+    ``BCELoss``, logits at 0 for ``BCEWithLogitsLoss``, the argmax for ``CrossEntropyLoss`` and
+    ``NLLLoss`` (modules or ``nn.functional`` functions), and nothing for regression or unknown
+    losses. Names (``"accuracy"``, read the same way; ``"mae"``) and callables
+    ``(output, target) -> float`` may be listed; ``"accuracy"`` with a regression loss is a
+    ValueError. Training metrics are means over the epoch's batches as they were trained (like
+    Keras); validation runs after each epoch in eval mode without a graph.
+
+    ``scheduler.step()`` runs after each epoch (``ReduceLROnPlateau`` gets ``val_loss``, or
+    ``train_loss`` without validation data). Callbacks (``EarlyStopping``) may stop early.
+    ``progress="auto"`` draws a tqdm bar per epoch when stderr is a terminal, tqdm's widget
+    bar in Jupyter (with ipywidgets), and otherwise (log files) prints one line per epoch to
+    stderr; ``True`` forces a bar, ``False`` is silent.
+
+    Stopping: a NaN or infinite training loss raises ``NonFiniteLossError`` naming the epoch
+    and step, before that step's ``backward`` and optimizer step (``error.history`` holds the
+    finished epochs); ``terminate_on_nan=False`` trains on instead. Ctrl-C (KeyboardInterrupt)
+    ends training early and returns the History of the finished epochs with
+    ``history.interrupted`` set, after a RuntimeWarning saying where it stopped (callbacks'
+    ``on_train_end`` is not called). Whatever happens, the model's train/eval mode is restored.
     """
     _check_fit_arguments(model, loss_fn, optimizer, epochs)
-    train_loader = _as_loader(train_data, batch_size, shuffle, seed, "fit")
-    val_loader = None if val_data is None else _as_loader(val_data, batch_size, False, None,
+    train_loader = _as_loader(train_data, batch_size, shuffle, "fit")
+    val_loader = None if val_data is None else _as_loader(val_data, batch_size, False,
                                                           "fit (val_data)")
-    metric_functions = _metric_functions(metrics)
-    show_progress = _progress_enabled(progress)
+    metric_functions = _metric_functions(metrics, loss_fn, "fit")
+    progress_report = _Progress(_progress_mode(progress), epochs)
+    training = _Training(model, loss_fn, optimizer, metric_functions, terminate_on_nan)
+    randomness = contextlib.nullcontext() if seed is None else ag.random.use_generator(seed)
     history = History()
     was_training = getattr(model, "training", None)
     try:
-        for callback in callbacks:
-            callback.on_train_begin(model)
-        for epoch in range(epochs):
-            lr = float(optimizer.param_groups[0]["lr"])
-            started = time.perf_counter()
-            if was_training is not None:
-                model.train()
-            with tqdm(total=len(train_loader), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                      file=sys.stderr, disable=not show_progress, dynamic_ncols=True) as bar, \
-                    ag.enable_grad():
-                logs = _train_one_epoch(model, loss_fn, optimizer, train_loader, metric_functions,
-                                        bar)
-                if val_loader is not None:
-                    logs.update(_evaluate_loader(model, val_loader, loss_fn, metric_functions,
-                                                 "val_"))
-                bar.set_postfix(_format_logs(logs))
-            history.record(logs, lr, time.perf_counter() - started)
-            if isinstance(scheduler, ReduceLROnPlateau):
-                scheduler.step(logs.get("val_loss", logs["train_loss"]))
-            elif scheduler is not None:
-                scheduler.step()
-            if any([bool(callback.on_epoch_end(epoch, logs)) for callback in callbacks]):
-                break
-        for callback in callbacks:
-            callback.on_train_end(model)
-    finally:  # an interrupted run (Ctrl-C, an error) still restores the mode
+        with randomness:
+            for callback in callbacks:
+                callback.on_train_begin(model)
+            for epoch in range(epochs):
+                training.epoch, training.step = epoch + 1, 0
+                logs, seconds = _fit_one_epoch(training, train_loader, val_loader, epoch,
+                                               progress_report, was_training is not None)
+                history.record(logs, float(optimizer.param_groups[0]["lr"]), seconds)
+                progress_report.epoch_done(epoch, logs, seconds)
+                if isinstance(scheduler, ReduceLROnPlateau):
+                    scheduler.step(logs.get("val_loss", logs["train_loss"]))
+                elif scheduler is not None:
+                    scheduler.step()
+                if any([bool(callback.on_epoch_end(epoch, logs)) for callback in callbacks]):
+                    break
+            for callback in callbacks:
+                callback.on_train_end(model)
+    except NonFiniteLossError as error:
+        error.history = history
+        raise
+    except KeyboardInterrupt:
+        history.interrupted = True
+        warnings.warn(f"fit: interrupted (KeyboardInterrupt) in epoch {training.epoch} at step "
+                      f"{training.step} of {len(train_loader)}; returning the History of the "
+                      f"{len(history)} finished epochs", RuntimeWarning, stacklevel=2)
+    finally:
         if was_training is not None:
             model.train(was_training)
     return history
 
 
-__all__ = ["fit", "evaluate", "predict", "History", "Callback", "EarlyStopping", "accuracy",
-           "mae", "METRICS"]
+def _fit_one_epoch(training: _Training, train_loader: DataLoader, val_loader: DataLoader | None,
+                   epoch: int, progress_report: _Progress, is_module: bool
+                   ) -> tuple[dict[str, float], float]:
+    """Train for one epoch in train mode, then validate; return the logs and the seconds."""
+    started = time.perf_counter()
+    if is_module:
+        training.model.train()
+    with progress_report.bar(epoch, len(train_loader)) as bar, ag.enable_grad():
+        logs = training.train_one_epoch(train_loader, bar)
+        if val_loader is not None:
+            logs.update(_evaluate_loader(training.model, val_loader, training.loss_fn,
+                                         training.metric_functions, "val_"))
+        bar.set_postfix(_format_logs(logs))
+    return logs, time.perf_counter() - started
+
+
+__all__ = ["fit", "evaluate", "predict", "History", "Callback", "EarlyStopping",
+           "NonFiniteLossError", "accuracy", "binary_accuracy", "logit_accuracy",
+           "categorical_accuracy", "mae", "METRICS"]

@@ -289,3 +289,43 @@ def test_mnist_download_verifies_the_sha256(tmp_path):
     assert list(root.iterdir()) == []
     x, y = nn.data.mnist(root, download=True, url=source.as_uri(), sha256=digest)
     assert x.shape == (3, 28, 28) and (root / "mnist.npz").exists()
+
+
+# --- generators -------------------------------------------------------------------------------
+
+
+def test_dataloader_draws_its_orders_from_a_given_generator():
+    loader = DataLoader(numbered_dataset(12), batch_size=5, shuffle=True,
+                        generator=np.random.default_rng(4))
+    reference = np.random.default_rng(4)
+    assert epoch_order(loader) == reference.permutation(12).tolist()
+    assert epoch_order(loader) == reference.permutation(12).tolist()
+
+
+def test_dataloader_without_seed_follows_use_generator_at_each_epoch():
+    loader = DataLoader(numbered_dataset(12), batch_size=5, shuffle=True)
+    with ag.random.use_generator(6):
+        order = epoch_order(loader)
+    assert order == np.random.default_rng(6).permutation(12).tolist()
+
+
+def test_splits_take_a_generator():
+    subsets = nn.data.random_split(numbered_dataset(6), [4, 2],
+                                   generator=np.random.default_rng(3))
+    order = np.random.default_rng(3).permutation(6)
+    assert [s.indices.tolist() for s in subsets] == [order[:4].tolist(), order[4:].tolist()]
+    x_train, x_test = nn.data.train_test_split(np.arange(8), test_size=2,
+                                               generator=np.random.default_rng(5))
+    order = np.random.default_rng(5).permutation(8)
+    assert x_test.tolist() == order[:2].tolist() and x_train.tolist() == order[2:].tolist()
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda g: DataLoader(numbered_dataset(4), seed=1, generator=g), "DataLoader"),
+    (lambda g: nn.data.random_split(numbered_dataset(4), [2, 2], seed=1, generator=g),
+     "random_split"),
+    (lambda g: nn.data.train_test_split(np.arange(4), seed=1, generator=g), "train_test_split"),
+])
+def test_seed_and_generator_together_are_refused(call, name):
+    with pytest.raises(ValueError, match=rf"^{name}: give seed or generator, not both"):
+        call(np.random.default_rng(0))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
+import nn
 from nn import init
 
 
@@ -117,3 +118,43 @@ def test_a_non_tensor_is_a_type_error_before_any_draw():
 def test_kaiming_init_of_an_empty_weight_is_a_no_op():
     assert init.kaiming_uniform_(ag.zeros(3, 0)).shape == (3, 0)
     assert init.kaiming_normal_(ag.zeros(0, 2), mode="fan_out").shape == (0, 2)
+
+
+@pytest.mark.parametrize("fill, draw", [
+    (lambda w, g: init.uniform_(w, -0.5, 0.5, generator=g),
+     lambda g: g.uniform(-0.5, 0.5, (4, 3))),
+    (lambda w, g: init.normal_(w, 1.0, 0.1, generator=g), lambda g: g.normal(1.0, 0.1, (4, 3))),
+    (lambda w, g: init.xavier_uniform_(w, generator=g),
+     lambda g: g.uniform(-math.sqrt(6 / 7), math.sqrt(6 / 7), (4, 3))),
+    (lambda w, g: init.kaiming_normal_(w, nonlinearity="relu", generator=g),
+     lambda g: g.normal(0.0, math.sqrt(2 / 3), (4, 3))),
+])
+def test_a_given_generator_is_used_and_the_default_one_is_left_alone(fill, draw):
+    ag.manual_seed(1)
+    w = fill(ag.zeros(4, 3, dtype="float64"), np.random.default_rng(21))
+    # the same draws; the scale may differ in the last bit (sqrt(2)/sqrt(3) vs sqrt(2/3))
+    np.testing.assert_allclose(w.data, draw(np.random.default_rng(21)), rtol=1e-14)
+    np.testing.assert_array_equal(ag.rand(2, dtype="float64").numpy(),
+                                  np.random.default_rng(1).random(2))
+
+
+def test_init_follows_use_generator():
+    with ag.random.use_generator(4):
+        w = init.normal_(ag.zeros(3, dtype="float64"))
+    np.testing.assert_array_equal(w.data, np.random.default_rng(4).normal(0.0, 1.0, 3))
+
+
+def test_init_of_a_parameter_works_with_grad_mode_on():
+    w = nn.Parameter(ag.zeros(2, 2))
+    assert ag.is_grad_enabled() and init.constant_(w, 3.0) is w
+    np.testing.assert_array_equal(w.data, np.full((2, 2), 3.0))
+    assert w.requires_grad and w.is_leaf
+
+
+def test_backward_refuses_a_value_that_init_overwrote_after_it_was_saved():
+    w = nn.Parameter(ag.ones(3))
+    y = (w * w).sum()
+    init.normal_(w)
+    with pytest.raises(RuntimeError, match=r"input 0 of 'mul' \(shape \(3,\)\) was changed in "
+                                           r"place after 'mul' used it"):
+        y.backward()

@@ -1,7 +1,11 @@
 """The training loop: fit, evaluate, predict, History, callbacks and the progress bar."""
 
+import functools
 import io
+import math
 import sys
+import threading
+import types
 
 import numpy as np
 import pytest
@@ -149,27 +153,58 @@ def test_a_custom_metric_function_is_logged_by_its_name():
     assert history.metrics["train_batch_size"] == [pytest.approx((3 * 3 + 1 * 1) / 4)]
 
 
-# --- progress bar -----------------------------------------------------------------------------
+# --- progress ---------------------------------------------------------------------------------
 
 
-def run_with_stderr(monkeypatch, stream, progress=True):
+def run_with_stderr(monkeypatch, stream, progress="auto"):
     monkeypatch.setattr(sys, "stderr", stream)
-    fit_xor(epochs=2, progress=progress, val_data=nn.data.xor())
-    return stream.getvalue()
+    _, history = fit_xor(epochs=2, progress=progress, val_data=nn.data.xor())
+    return stream.getvalue(), history
 
 
 def test_progress_bar_appears_in_a_terminal(monkeypatch):
-    output = run_with_stderr(monkeypatch, FakeTerminal())
-    assert "epoch 1/2" in output and "epoch 2/2" in output
+    output, _ = run_with_stderr(monkeypatch, FakeTerminal())
+    assert "epoch 1/2" in output and "epoch 2/2" in output and "batch/s" in output
     assert "loss=" in output and "val_accuracy=" in output
 
 
-def test_progress_bar_is_silent_when_not_a_terminal(monkeypatch):
-    assert run_with_stderr(monkeypatch, io.StringIO()) == ""
+def test_progress_in_a_log_file_is_one_line_per_epoch(monkeypatch):
+    # Earlier, progress was silent whenever stderr was not a terminal (Jupyter, log files).
+    output, history = run_with_stderr(monkeypatch, io.StringIO())
+    lines = output.splitlines()
+    assert len(lines) == 2
+    for epoch, line in enumerate(lines):
+        assert line.startswith(
+            f"epoch {epoch + 1}/2: loss={history.train_loss[epoch]:.4g} "
+            f"accuracy={history['train_accuracy'][epoch]:.4g} "
+            f"val_loss={history.val_loss[epoch]:.4g} "
+            f"val_accuracy={history['val_accuracy'][epoch]:.4g} (")
+        assert line.endswith(" s)")
+
+
+def test_progress_true_forces_a_bar_outside_a_terminal(monkeypatch):
+    output, _ = run_with_stderr(monkeypatch, io.StringIO(), progress=True)
+    assert "epoch 1/2" in output and "batch/s" in output and "val_loss=" in output
 
 
 def test_progress_false_is_silent_even_in_a_terminal(monkeypatch):
-    assert run_with_stderr(monkeypatch, FakeTerminal(), progress=False) == ""
+    assert run_with_stderr(monkeypatch, FakeTerminal(), progress=False)[0] == ""
+
+
+def test_progress_in_jupyter_uses_the_widget_bar_when_ipywidgets_is_there(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setitem(sys.modules, "ipywidgets", types.ModuleType("ipywidgets"))
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert nn.training._progress_mode("auto") == "notebook"
+    assert nn.training._progress_mode(True) == "notebook"
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # not installed: print lines instead
+    assert nn.training._progress_mode("auto") == "lines"
+
+
+def test_progress_rejects_other_values():
+    with pytest.raises(ValueError, match=r"^fit: progress must be 'auto', True or False, got "
+                                         r"'bar'"):
+        fit_xor(epochs=1, progress="bar")
 
 
 # --- callbacks --------------------------------------------------------------------------------
@@ -269,3 +304,252 @@ def fit_with(**changes):
 def test_fit_misuse_is_reported(changes, error, message):
     with pytest.raises(error, match=message):
         fit_with(**changes)
+
+
+# --- the accuracy that fits the loss ------------------------------------------------------------
+
+# Logits x with weight 1 and bias 0: x > 0 (sigmoid > 1/2) is right for 5 of the 6 samples,
+# x > 0.5 only for 3 (the old threshold, wrong for logits).
+LOGIT_X = np.float32([[-2], [-1], [0.2], [0.3], [1], [2]])
+LOGIT_Y = np.float32([[0], [0], [1], [1], [1], [0]])
+
+
+def fixed_line(*tail):
+    model = nn.Sequential(nn.Linear(1, 1), *tail)
+    with ag.no_grad():
+        model[0].weight.fill_(1.0)
+        model[0].bias.fill_(0.0)
+    return model
+
+
+def fit_once(model, loss_fn, data, **options):
+    """One epoch with lr=0, so the model that is measured is the model given."""
+    return nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.0), data,
+                  batch_size=2, shuffle=False, progress=False, **options)
+
+
+@pytest.mark.parametrize("loss_fn", [nn.BCEWithLogitsLoss(),
+                                     nn.functional.binary_cross_entropy_with_logits])
+def test_bce_with_logits_reads_accuracy_from_logits_at_zero(loss_fn):
+    history = fit_once(fixed_line(), loss_fn, (LOGIT_X, LOGIT_Y))
+    assert history.metrics["train_accuracy"] == [pytest.approx(5 / 6)]
+    assert nn.evaluate(fixed_line(), (LOGIT_X, LOGIT_Y), loss_fn)["accuracy"] == \
+        pytest.approx(5 / 6)
+
+
+@pytest.mark.parametrize("loss_fn", [nn.BCELoss(), nn.functional.binary_cross_entropy])
+def test_bce_reads_accuracy_from_probabilities_at_one_half(loss_fn):
+    # sigmoid(x) > 0.5 is right for 5 of 6; a threshold at 0 would call all six positive (3/6)
+    history = fit_once(fixed_line(nn.Sigmoid()), loss_fn, (LOGIT_X, LOGIT_Y))
+    assert history.metrics["train_accuracy"] == [pytest.approx(5 / 6)]
+
+
+def test_multi_label_bce_thresholds_every_element():
+    model = nn.Identity()
+    x = np.float32([[0.9, 0.2, 0.7], [0.1, 0.8, 0.4]])  # probabilities, 2 samples x 3 labels
+    y = np.float32([[1, 0, 0], [0, 1, 0]])  # 5 of the 6 labels right (not an argmax)
+    assert nn.evaluate(model, (x, y), nn.BCELoss())["accuracy"] == pytest.approx(5 / 6)
+
+
+@pytest.mark.parametrize("loss_fn, model_tail", [
+    (nn.CrossEntropyLoss(), ()),
+    (functools.partial(nn.functional.cross_entropy, label_smoothing=0.1), ()),
+    (nn.NLLLoss(), (nn.LogSoftmax(axis=1),)),
+    (nn.functional.nll_loss, (nn.LogSoftmax(axis=1),)),
+])
+def test_class_losses_read_accuracy_from_the_argmax(loss_fn, model_tail):
+    x = np.float32([[2, 1, 0], [0, 3, 1], [1, 0, 4], [5, 6, 0]])
+    y = np.array([0, 1, 1, 0])  # argmaxes 0, 1, 2, 1: two right
+    result = nn.evaluate(nn.Sequential(nn.Identity(), *model_tail), (x, y), loss_fn)
+    assert result["accuracy"] == 0.5
+
+
+@pytest.mark.parametrize("loss_fn", [nn.MSELoss(), nn.L1Loss(), nn.HuberLoss(),
+                                     nn.SmoothL1Loss(), nn.functional.mse_loss,
+                                     lambda output, target: ((output - target) ** 2).mean()])
+def test_regression_and_unknown_losses_log_no_accuracy(loss_fn):
+    # Earlier an MSE sine fit printed train_accuracy=0.898 (outputs thresholded at 0.5).
+    x, y = nn.data.sine(n=64, seed=0)
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 1))
+    history = nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.01), (x, y),
+                     epochs=2, val_data=(x, y), progress=False)
+    assert history.metrics == {} and len(history.val_loss) == 2
+    assert set(nn.evaluate(model, (x, y), loss_fn)) == {"loss"}
+
+
+def test_accuracy_with_a_regression_loss_is_an_error_naming_the_loss():
+    with pytest.raises(ValueError, match=r"^fit: metric 'accuracy' means nothing for the "
+                                         r"regression loss MSELoss; drop it, use "
+                                         r"metrics=\['mae'\]"):
+        fit_once(fixed_line(), nn.MSELoss(), (LOGIT_X, LOGIT_Y), metrics=["accuracy"])
+    with pytest.raises(ValueError, match=r"^evaluate: metric 'accuracy' means nothing for the "
+                                         r"regression loss l1_loss"):
+        nn.evaluate(fixed_line(), (LOGIT_X, LOGIT_Y), nn.functional.l1_loss, ["accuracy"])
+
+
+def test_accuracy_asked_of_an_unknown_loss_guesses_from_the_output_shape():
+    def my_loss(output, target):
+        return nn.functional.binary_cross_entropy_with_logits(output, target)
+
+    history = fit_once(fixed_line(nn.Sigmoid()), my_loss, (LOGIT_X, LOGIT_Y),
+                       metrics=["accuracy"])
+    assert history.metrics["train_accuracy"] == [pytest.approx(5 / 6)]  # one output: at 0.5
+    x = np.float32([[2, 1, 0], [0, 3, 1]])
+    assert nn.evaluate(nn.Identity(), (x, np.array([0, 2])), None, ["accuracy"]) == \
+        {"accuracy": 0.5}
+
+
+def test_a_subclass_of_a_known_loss_is_read_like_it():
+    class Weighted(nn.BCEWithLogitsLoss):
+        pass
+
+    history = fit_once(fixed_line(), Weighted(), (LOGIT_X, LOGIT_Y))
+    assert history.metrics["train_accuracy"] == [pytest.approx(5 / 6)]
+
+
+def test_metric_callables_run_beside_the_default():
+    def positives(output, target):
+        return float(np.mean(output > 0))
+
+    history = fit_once(fixed_line(), nn.BCEWithLogitsLoss(), (LOGIT_X, LOGIT_Y),
+                       metrics=[positives, "accuracy", "mae"])
+    assert history.metrics["train_positives"] == [pytest.approx(4 / 6)]
+    assert history.metrics["train_accuracy"] == [pytest.approx(5 / 6)]
+    assert history.metrics["train_mae"] == [pytest.approx(np.mean(np.abs(LOGIT_X - LOGIT_Y)))]
+
+
+# --- a loss that is not finite ------------------------------------------------------------------
+
+
+class LossThatTurns:
+    """MSE, but at call number ``at`` it returns ``value`` (NaN) or raises ``error``."""
+
+    def __init__(self, at, value=math.nan, error=None, model=None):
+        self.at, self.value, self.error, self.model = at, value, error, model
+        self.calls = 0
+        self.weights_then = None
+
+    def __call__(self, output, target):
+        self.calls += 1
+        loss = nn.functional.mse_loss(output, target)
+        if self.calls != self.at:
+            return loss
+        self.weights_then = self.model.weight.numpy().copy()
+        if self.error is not None:
+            raise self.error
+        return loss * self.value
+
+
+def line_data():
+    x = np.float32([[1], [2], [3], [4], [5], [6]])
+    return x, 2 * x + 1
+
+
+def fit_line(loss_fn, model, **options):
+    return nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.01), line_data(),
+                  epochs=3, batch_size=2, shuffle=False, progress=False, **options)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_a_non_finite_loss_stops_fit_before_the_step_naming_where(value):
+    model = nn.Linear(1, 1).eval()
+    loss_fn = LossThatTurns(at=5, value=value, model=model)  # epoch 2 (3 steps each), step 2
+    with pytest.raises(nn.training.NonFiniteLossError,
+                       match=rf"^fit: the training loss is {value} at epoch 2, step 2 of 3; "
+                             rf"stopped before that step changed the model. Try a smaller "
+                             rf"learning rate \(lr=0.01 now\).*ag.detect_anomaly\(\)") as caught:
+        fit_line(loss_fn, model)
+    error = caught.value
+    assert (error.epoch, error.step) == (2, 2) and (math.isnan(error.loss) or error.loss == value)
+    assert len(error.history) == 1 and math.isfinite(error.history.train_loss[0])
+    np.testing.assert_array_equal(model.weight.numpy(), loss_fn.weights_then)
+    assert model.weight.grad is None or np.isfinite(model.weight.grad.numpy()).all()
+    assert model.training is False
+
+
+def test_terminate_on_nan_false_trains_on_regardless():
+    model = nn.Linear(1, 1)
+    history = fit_line(LossThatTurns(at=5, model=model), model, terminate_on_nan=False)
+    assert len(history) == 3 and math.isnan(history.train_loss[1])
+    assert np.isnan(model.weight.numpy()).all()  # what stepping with a NaN gradient does
+
+
+# --- Ctrl-C ---------------------------------------------------------------------------------------
+
+
+def test_keyboard_interrupt_in_the_loss_returns_the_history_so_far():
+    model = nn.Linear(1, 1).eval()
+    loss_fn = LossThatTurns(at=5, error=KeyboardInterrupt(), model=model)
+    with pytest.warns(RuntimeWarning, match=r"^fit: interrupted \(KeyboardInterrupt\) in epoch "
+                                            r"2 at step 2 of 3; returning the History of the 1 "
+                                            r"finished epochs"):
+        history = fit_line(loss_fn, model)
+    assert history.interrupted and len(history) == 1
+    assert model.training is False
+    np.testing.assert_array_equal(model.weight.numpy(), loss_fn.weights_then)
+
+
+def test_keyboard_interrupt_in_a_callback_keeps_the_epochs_it_finished():
+    class StopAfterSecondEpoch(nn.Callback):
+        def on_epoch_end(self, epoch, logs):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    model = nn.Linear(1, 1)
+    with pytest.warns(RuntimeWarning, match="in epoch 2 at step 3 of 3; returning the History "
+                                            "of the 2 finished epochs"):
+        history = fit_line(nn.MSELoss(), model, callbacks=[StopAfterSecondEpoch()])
+    assert history.interrupted and len(history) == 2 and model.training is True
+    assert not fit_line(nn.MSELoss(), model).interrupted
+
+
+# --- randomness of one's own --------------------------------------------------------------------
+
+
+def dropout_model():
+    ag.manual_seed(0)
+    return nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Dropout(0.5), nn.Linear(16, 2))
+
+
+def fit_with_dropout(model, seed):
+    x, y = nn.data.moons(n=96, noise=0.2, seed=0)
+    return nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+                  (x, y), epochs=4, batch_size=8, seed=seed, progress=False).train_loss
+
+
+def test_fit_with_a_seed_repeats_with_dropout_and_leaves_the_process_generator_alone():
+    first = fit_with_dropout(dropout_model(), seed=1)
+    model = dropout_model()
+    ag.rand(10)  # a different process-wide state must not matter
+    assert fit_with_dropout(model, seed=1) == first
+    assert fit_with_dropout(dropout_model(), seed=2) != first
+    model = dropout_model()
+    ag.manual_seed(5)
+    fit_with_dropout(model, seed=1)
+    np.testing.assert_array_equal(ag.rand(3, dtype="float64").numpy(),
+                                  np.random.default_rng(5).random(3))
+
+
+def test_threads_fitting_with_seeds_match_running_one_after_the_other():
+    seeds = (1, 2, 3)
+    models = [dropout_model() for _ in seeds]
+    sequential = [fit_with_dropout(dropout_model(), seed) for seed in seeds]
+    results = {}
+    start = threading.Barrier(len(seeds))
+
+    def worker(model, seed):
+        start.wait()
+        results[seed] = fit_with_dropout(model, seed)
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # interleave the threads as finely as possible
+    try:
+        threads = [threading.Thread(target=worker, args=pair) for pair in zip(models, seeds)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch_interval)
+    assert [results[seed] for seed in seeds] == sequential
