@@ -12,6 +12,7 @@ ValueError naming the file and the problem, never a huge allocation or an unpick
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import zipfile
@@ -109,63 +110,82 @@ def load(path: str | os.PathLike) -> dict[str, Tensor]:
     array, object arrays (refused without unpickling), or a header whose shape does not match
     the bytes stored (checked before any memory is allocated).
     """
+    arrays = read_npz(path, "load", "a state dict written by nn.save")
+    return {name: Tensor(array) for name, array in arrays.items()}
+
+
+def read_npz(path: str | os.PathLike, caller: str, expected: str) -> dict[str, np.ndarray]:
+    """The numeric arrays of the ``.npz`` archive at ``path``, by name, read without pickle.
+
+    ``caller`` starts every error message and ``expected`` says what the file should have
+    been (``"a state dict written by nn.save"``). Raises as ``load`` does.
+    """
     where = os.fspath(path)
     if not os.path.lexists(where):
-        raise FileNotFoundError(f"load: no file at {where!r}")
+        raise FileNotFoundError(f"{caller}: no file at {where!r}")
     if os.path.isdir(where):
-        raise IsADirectoryError(f"load: {where!r} is a directory, not a state dict; pass the "
-                                f"path of the .npz file nn.save wrote")
+        raise IsADirectoryError(f"{caller}: {where!r} is a directory, not {expected}; pass "
+                                f"the path of the .npz file")
     with open(where, "rb") as file:
         if file.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
-            raise ValueError(f"load: {where!r} holds a single array, not a state dict; save "
-                             f"state dicts with nn.save")
+            raise ValueError(f"{caller}: {where!r} holds a single array, not {expected}")
         try:
             archive = zipfile.ZipFile(file)
         except _DAMAGED as error:
-            raise ValueError(f"load: {where!r} is not a state dict written by nn.save (a "
-                             f"numeric .npz archive): it is not a complete zip archive "
-                             f"({error}); the file may be truncated or of another kind"
-                             ) from None
+            raise ValueError(f"{caller}: {where!r} is not {expected} (a numeric .npz "
+                             f"archive): it is not a complete zip archive ({error}); the file "
+                             f"may be truncated or of another kind") from None
         with archive:
-            return {name: Tensor(array) for name, array in _read_members(archive, where)}
+            return _read_members(archive, caller, expected, where)
 
 
-def _read_members(archive: zipfile.ZipFile, where: str) -> list[tuple[str, np.ndarray]]:
-    entries = []
+def _read_members(archive: zipfile.ZipFile, caller: str, expected: str, where: str
+                  ) -> dict[str, np.ndarray]:
+    arrays = {}
     for info in archive.infolist():
         if not info.filename.endswith(".npy"):
-            raise ValueError(f"load: {where!r} holds the member {info.filename!r}, which is not "
-                             f"a .npy array; it is not a state dict written by nn.save")
+            raise ValueError(f"{caller}: {where!r} holds the member {info.filename!r}, which "
+                             f"is not a .npy array; it is not {expected}")
         name = info.filename[:-len(".npy")]
+        entry = f"{caller}: entry {name!r} of {where!r}"
         try:
-            with archive.open(info) as member:
-                entries.append((name, _read_array(member, info.file_size, name, where)))
+            member = archive.open(info)
         except _DAMAGED as error:
-            raise ValueError(f"load: entry {name!r} of {where!r} is damaged and cannot be read "
-                             f"({error}); the file may be truncated or corrupt") from None
-    return entries
+            raise _damaged(entry, error) from None
+        with member:
+            arrays[name] = _read_array(member, info.file_size, entry)
+    return arrays
 
 
-def _read_array(member: BinaryIO, stored_bytes: int, name: str, where: str) -> np.ndarray:
-    """One ``.npy`` member: header checked (numeric dtype, size matching the bytes stored)
-    before its data is read."""
-    version = np.lib.format.read_magic(member)
-    if version == (1, 0):
-        shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
-    else:
-        shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
+def _read_array(member: BinaryIO, stored_bytes: int, entry: str) -> np.ndarray:
+    """One ``.npy`` member, its header checked (a numeric dtype, a size matching the bytes
+    stored) before any of its data is read."""
+    try:
+        version = np.lib.format.read_magic(member)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, fortran_order, dtype = read_header(member)
+    except _DAMAGED as error:
+        raise _damaged(entry, error) from None
     if dtype.hasobject or dtype.kind not in _NUMERIC_KINDS:
-        raise ValueError(f"load: entry {name!r} of {where!r} has dtype {dtype}, which cannot "
-                         f"be read without pickle; only numeric arrays are loaded")
-    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        raise ValueError(f"{entry} has dtype {dtype}, which cannot be read without pickle; "
+                         f"only numeric arrays are loaded")
+    declared = math.prod(shape) * dtype.itemsize
     available = stored_bytes - member.tell()
     if declared != available:
-        raise ValueError(f"load: entry {name!r} of {where!r} declares shape {shape} of "
-                         f"{dtype} ({declared:,} bytes) but stores {available:,} bytes; the "
-                         f"file is corrupt")
-    data = member.read(declared)
+        raise ValueError(f"{entry} declares shape {shape} of {dtype} ({declared:,} bytes) but "
+                         f"stores {available:,} bytes; the file is corrupt")
+    try:
+        data = member.read(declared)
+    except _DAMAGED as error:
+        raise _damaged(entry, error) from None
     if len(data) != declared:
-        raise ValueError(f"load: entry {name!r} of {where!r} ends after {len(data):,} of "
-                         f"{declared:,} bytes; the file is truncated")
+        raise ValueError(f"{entry} ends after {len(data):,} of {declared:,} bytes; the file is "
+                         f"truncated")
     array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
     return array.copy()  # writable, and owning its memory
+
+
+def _damaged(entry: str, error: Exception) -> ValueError:
+    return ValueError(f"{entry} is damaged and cannot be read ({error}); the file may be "
+                      f"truncated or corrupt")
