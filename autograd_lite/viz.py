@@ -664,8 +664,9 @@ class _Drawing:
         note = {"shape": "note", "style": "filled", "fillcolor": self.theme["note"],
                 "fontcolor": self.theme["text"]}
         if any(edge[0] == "freed" for edge in self.edges):
-            self._add_node((), "freed", "the graph before this op was freed by backward();\\n"
-                           "draw before backward, or call backward(retain_graph=True)", note)
+            self._add_node((), "freed", "backward() freed the graph that computed this tensor."
+                           "\\nTo draw it, call backward(retain_graph=True),\\nor draw before "
+                           "calling backward()", note)
         if self.cut:
             self._add_node((), "truncated", f"max_nodes={self.options.max_nodes} reached: "
                            f"{len(self.cut)} more tensor(s) and everything before them not "

@@ -1,5 +1,7 @@
 """draw_graph / save_graph / capture_grads: what the DOT says, and rendering with or without dot."""
 
+import collections
+import html
 import os
 import re
 import subprocess
@@ -11,6 +13,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
+from autograd_lite import viz
 from autograd_lite.viz import VIRIDIS, ZERO_GREY
 
 REPO = Path(__file__).resolve().parents[1]
@@ -260,3 +263,69 @@ def test_graph_gallery_runs_and_reproduces_the_micrograd_lecture(tmp_path):
     names = sorted(p.stem for p in tmp_path.iterdir())
     assert names == ["graph_mlp_folded", "graph_mlp_gradients", "graph_mlp_modules",
                      "graph_neuron", "graph_vanishing"]
+
+
+# --- the README's 30-second tour ------------------------------------------------------------
+
+
+def readme_tour() -> tuple[str, Path]:
+    """The tour's code block and the picture the README shows beside it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## A 30-second tour\n", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    picture = re.search(r"!\[[^\]]*\]\(([^)]+)\)", section).group(1)
+    return code, REPO / picture
+
+
+def svg_texts(svg: str) -> collections.Counter:
+    """Every piece of text drawn in an SVG picture (graphviz writes one <text> per line)."""
+    return collections.Counter(html.unescape(text) for text in
+                               re.findall(r"<text\b[^>]*>(.*?)</text>", svg, re.S))
+
+
+def run_tour(code: str, workdir: Path, monkeypatch) -> list:
+    """Run the tour's ``code`` in ``workdir``; return the graphs it drew."""
+    drawn = []
+    real_draw = viz.draw_graph
+
+    def draw_and_keep(*outputs, **options):
+        drawn.append(real_draw(*outputs, **options))
+        return drawn[-1]
+
+    monkeypatch.setattr(viz, "draw_graph", draw_and_keep)
+    monkeypatch.chdir(workdir)
+    exec(compile(code, "README.md, A 30-second tour", "exec"), {})
+    return drawn
+
+
+def test_readme_tour_draws_the_picture_the_readme_shows(tmp_path, monkeypatch, capsys):
+    """Same labels as the picture: the tour keeps the graph for drawing (not the freed stub).
+
+    To regenerate the picture: run the tour, then render the same drawing as SVG, e.g.
+    ``graph = ag.draw_graph(o, rankdir="LR"); Path("docs/graph_neuron.svg").write_bytes(
+    graph.pipe(format="svg"))``.
+    """
+    code, picture = readme_tour()
+    (graph,) = run_tour(code, tmp_path, monkeypatch)
+    capsys.readouterr()
+    assert (tmp_path / "neuron.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    drawn = svg_texts(graph.pipe(format="svg").decode("utf-8"))
+    assert drawn == svg_texts(picture.read_text(encoding="utf-8"))
+    for name, grad in (("x1", "-1.5"), ("w1", "1"), ("x2", "0.5"), ("w2", "0"), ("b", "0.5")):
+        assert drawn[f"{name} \u00b7 leaf"] == 1 and drawn[f"grad {grad}"] >= 1
+    assert (drawn["mul"], drawn["add"], drawn["tanh"]) == (2, 2, 1)
+    assert not any("freed" in text for text in drawn)
+
+
+def test_readme_tour_without_retain_graph_draws_the_stub_that_says_what_to_do(
+        tmp_path, monkeypatch, capsys):
+    """The check above can fail: the tour with a plain backward() draws something else."""
+    code, picture = readme_tour()
+    assert "o.backward(retain_graph=True)" in code
+    plain = code.replace("o.backward(retain_graph=True)", "o.backward()")
+    (graph,) = run_tour(plain, tmp_path, monkeypatch)
+    drawn = svg_texts(graph.pipe(format="svg").decode("utf-8"))
+    assert drawn != svg_texts(picture.read_text(encoding="utf-8"))
+    assert drawn["backward() freed the graph that computed this tensor."] == 1
+    assert drawn["To draw it, call backward(retain_graph=True),"] == 1
+    assert drawn["x1 \u00b7 leaf"] == 0
