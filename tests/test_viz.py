@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
+import nn
 from autograd_lite import viz
 from autograd_lite.viz import VIRIDIS, ZERO_GREY
 
@@ -77,6 +78,37 @@ def test_depth_zero_folds_the_whole_model():
     source = ag.draw_graph(loss, params=params, depth=0).source
     assert "<b>MLP</b>" in source and "parameters: 8" in source
     assert "cluster" not in source
+
+
+def conv_net_on_an_image_with_grad() -> tuple[ag.Tensor, nn.Module]:
+    """A conv net on a (1, 1, 5, 5) image that requires grad (as for a saliency map)."""
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(18, 1))
+    image = ag.randn(1, 1, 5, 5, requires_grad=True)
+    return model(image).sum(), model
+
+
+def box_line(source: str, title: str) -> str:
+    (line,) = [x for x in source.splitlines() if f"<b>{title}</b>" in x]
+    return line
+
+
+@pytest.mark.parametrize("depth, title, parameters", [
+    (0, "Sequential", 2 * 9 + 2 + 18 + 1), (1, "0: Conv2d", 2 * 9 + 2)])
+def test_folded_conv_shows_its_real_input_shape_not_the_im2col_columns(depth, title,
+                                                                        parameters):
+    """An input leaf that requires grad feeds the box; only parameters fold into it."""
+    loss, model = conv_net_on_an_image_with_grad()
+    source = ag.draw_graph(loss, params=model, depth=depth).source
+    box = box_line(source, title)
+    assert "input: (1, 1, 5, 5) float32" in box
+    assert f"parameters: {parameters:,}<" in box
+    assert "(1, 9, 9)" not in source
+    (image_node,) = [x for x in source.splitlines() if "(1, 1, 5, 5) float32</font></td></tr>"
+                     "</table>" in x and "leaf (requires grad)" in x]
+    image_id = image_node.split()[0]
+    box_id = box.split()[0]
+    assert f"{image_id} -> {box_id}" in source
 
 
 def test_tensor_used_twice_keeps_both_edges_and_says_its_grad_is_a_sum():
