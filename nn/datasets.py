@@ -133,7 +133,10 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     """
     path = Path(path)
     raw = _read_bytes(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+    if len(raw) < 4:
+        raise ValueError(f"read_idx: {str(path)!r} is too short to be an IDX file ({len(raw)} "
+                         f"bytes; its header alone needs at least 4)")
+    if raw[0] != 0 or raw[1] != 0:
         raise ValueError(f"read_idx: {str(path)!r} is not an IDX file (bad magic number "
                          f"{raw[:4].hex()}; IDX files start with two zero bytes)")
     if raw[2] not in _IDX_DTYPES:

@@ -44,8 +44,10 @@ def save(obj: Mapping[str, Any], path: str | os.PathLike) -> None:
     target = os.path.realpath(path)  # through a symlink, replace the file it points to
     directory = os.path.dirname(target)
     if not os.path.isdir(directory):
+        given = os.path.dirname(os.fspath(path))
         raise FileNotFoundError(f"save: cannot write {os.fspath(path)!r}: the directory "
-                                f"{directory!r} does not exist; create it first")
+                                f"{given!r} does not exist; create it first (e.g. "
+                                f"os.makedirs({given!r}, exist_ok=True))")
     temporary = os.path.join(directory,
                              f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
     try:
