@@ -50,9 +50,10 @@ def save(obj: Mapping[str, Any], path: str | os.PathLike) -> None:
                                 f"os.makedirs({given!r}, exist_ok=True))")
     temporary = os.path.join(directory,
                              f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
+    # O_EXCL: never write into (or, below, remove) someone else's file; 0o666: the umask
+    # decides the mode, as for open().
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        # O_EXCL: never write into someone else's file; mode 0o666 lets the umask decide.
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(descriptor, "wb") as file:
             _write_archive(file, arrays)
             file.flush()
@@ -99,6 +100,8 @@ def _sync_directory(directory: str) -> None:
     descriptor = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the file itself is already synced
     finally:
         os.close(descriptor)
 
@@ -123,7 +126,7 @@ def read_npz(path: str | os.PathLike, caller: str, expected: str) -> dict[str, n
     been (``"a state dict written by nn.save"``). Raises as ``load`` does.
     """
     where = os.fspath(path)
-    if not os.path.lexists(where):
+    if not os.path.exists(where):  # a dangling symlink too
         raise FileNotFoundError(f"{caller}: no file at {where!r}")
     if os.path.isdir(where):
         raise IsADirectoryError(f"{caller}: {where!r} is a directory, not {expected}; pass "
