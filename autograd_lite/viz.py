@@ -478,8 +478,10 @@ class _Drawing:
     def _place_leaves(self, consumers: dict[int, list[tuple]]) -> dict[int, tuple]:
         """Put each parameter/leaf in the innermost cluster shared by its consumers.
 
-        Returns id -> ("box", path) for leaves folded into a module box (not drawn), or
+        Returns id -> ("box", path) for parameters folded into a module box (not drawn), or
         ("cluster", path). Inputs stay at the top level: they come from outside the model.
+        Only parameters fold into a box: any other leaf (an input image with requires_grad) is
+        drawn and feeds the box, so the box shows the shape the module was called with.
         """
         placements = {}
         for tensor in self.drawn:
@@ -488,7 +490,8 @@ class _Drawing:
                 continue
             if id(tensor) in self.output_ids:
                 continue
-            if where[0][0] == "box" and all(w == where[0] for w in where):
+            if (where[0][0] == "box" and all(w == where[0] for w in where)
+                    and self._role(tensor) == "param"):
                 placements[id(tensor)] = where[0]
                 continue
             paths = [w[1][:-1] if w[0] == "box" else w[1] for w in where]
@@ -598,9 +601,8 @@ class _Drawing:
             if id(x) in self.cut_ids:
                 self._add_edge("truncated", target, None, style="dashed")
                 continue
-            if box is not None and x._op is None and x.requires_grad:
-                facts["leaves"][id(x)] = x
             if placements.get(id(x), ("cluster",))[0] == "box":
+                facts["leaves"][id(x)] = x
                 continue
             source = f"t{self.index[id(x)]}"
             if id(x) not in visible:
@@ -664,8 +666,9 @@ class _Drawing:
         note = {"shape": "note", "style": "filled", "fillcolor": self.theme["note"],
                 "fontcolor": self.theme["text"]}
         if any(edge[0] == "freed" for edge in self.edges):
-            self._add_node((), "freed", "the graph before this op was freed by backward();\\n"
-                           "draw before backward, or call backward(retain_graph=True)", note)
+            self._add_node((), "freed", "backward() freed the graph that computed this tensor."
+                           "\\nTo draw it, call backward(retain_graph=True),\\nor draw before "
+                           "calling backward()", note)
         if self.cut:
             self._add_node((), "truncated", f"max_nodes={self.options.max_nodes} reached: "
                            f"{len(self.cut)} more tensor(s) and everything before them not "

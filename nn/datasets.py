@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
+
+from .serialization import read_npz
 
 _EXTRA_HINT = "install the examples extra: pip install autograd_lite[examples]"
 
@@ -116,29 +120,53 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 
 # IDX type codes (http://yann.lecun.com/exdb/mnist/), all big-endian.
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_CODES = ", ".join(f"0x{code:02x} ({np.dtype(dtype).name})"
+                       for code, dtype in _IDX_DTYPES.items())
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (plain or gzip-compressed, by its ``.gz`` suffix) into an array.
 
-    Raises ValueError for a bad magic number, an unknown type code or a size mismatch.
+    The result has the shape the header declares and its type in native byte order. Raises
+    ValueError naming the file for a corrupt ``.gz``, a bad magic number, an unknown type
+    code, a header cut short, or data that does not match the declared shape.
     """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as file:
-        raw = file.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"read_idx: {path.name} is not an IDX file (bad magic number "
-                         f"{raw[:4].hex()})")
+    raw = _read_bytes(path)
+    if len(raw) < 4:
+        raise ValueError(f"read_idx: {str(path)!r} is too short to be an IDX file ({len(raw)} "
+                         f"bytes; its header alone needs at least 4)")
+    if raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"read_idx: {str(path)!r} is not an IDX file (bad magic number "
+                         f"{raw[:4].hex()}; IDX files start with two zero bytes)")
+    if raw[2] not in _IDX_DTYPES:
+        raise ValueError(f"read_idx: {str(path)!r} has the unknown IDX type code "
+                         f"0x{raw[2]:02x} (magic number {raw[:4].hex()}); the known codes are "
+                         f"{_IDX_CODES}")
     dtype, ndim = np.dtype(_IDX_DTYPES[raw[2]]), raw[3]
     header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"read_idx: {str(path)!r} is cut short in its header: {ndim} "
+                         f"dimensions need {header} bytes of header, the file has {len(raw)}")
     shape = tuple(int(size) for size in np.frombuffer(raw[4:header], dtype=">u4"))
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize
     if len(raw) - header != expected:
-        raise ValueError(f"read_idx: {path.name} declares shape {shape} ({expected} bytes of "
+        raise ValueError(f"read_idx: {str(path)!r} declares shape {shape} ({expected} bytes of "
                          f"data) but holds {len(raw) - header} bytes")
     values = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
     return values.astype(dtype.newbyteorder("="))  # native byte order, and a writable copy
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when its name ends in ``.gz``."""
+    if path.suffix != ".gz":
+        return path.read_bytes()
+    try:
+        with gzip.open(path, "rb") as file:
+            return file.read()
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise ValueError(f"read_idx: {str(path)!r} is not a valid gzip file ({error}); it may "
+                         f"be truncated or damaged: download it again") from None
 
 
 _MNIST_IDX = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -174,7 +202,10 @@ def mnist(root: str | os.PathLike, train: bool = True, download: bool = False,
     or ``mnist.npz`` with arrays ``x_train, y_train, x_test, y_test`` (loaded without pickle).
     With ``download=True`` and no files present, ``url`` (an ``mnist.npz``) is fetched into
     ``root`` and kept only if its SHA-256 equals ``sha256``; both must be given. Nothing is ever
-    downloaded otherwise. Raises FileNotFoundError listing the expected names.
+    downloaded otherwise. Raises FileNotFoundError listing the expected names, and ValueError
+    naming the file and the problem for a damaged file (see ``read_idx``), a garbage or
+    incomplete ``mnist.npz``, images that are not (N, H, W), labels that are not (N,) integers
+    in 0..9, or different numbers of images and labels.
     """
     root = Path(root)
     images_name, labels_name = _MNIST_IDX[train]
@@ -182,25 +213,56 @@ def mnist(root: str | os.PathLike, train: bool = True, download: bool = False,
     if images_path is not None and labels_path is not None:
         images, labels = read_idx(images_path), read_idx(labels_path)
     else:
-        npz_path = root / "mnist.npz"
-        if not npz_path.exists() and download:
+        images_path = labels_path = root / "mnist.npz"
+        if not images_path.exists() and download:
             if not url or not sha256:
                 raise ValueError("mnist: download=True needs the url of an mnist.npz file and "
                                  "its sha256, e.g. mnist(root, download=True, url=..., "
                                  "sha256=...)")
             root.mkdir(parents=True, exist_ok=True)
-            _download(url, npz_path, sha256)
-        if not npz_path.exists():
+            _download(url, images_path, sha256)
+        if not images_path.exists():
             raise FileNotFoundError(
                 f"mnist: found neither {images_name}[.gz] and {labels_name}[.gz] nor mnist.npz "
                 f"in {root}; put the files there or pass download=True with url and sha256")
-        split = "train" if train else "test"
-        with np.load(npz_path, allow_pickle=False) as archive:
-            images, labels = archive[f"x_{split}"], archive[f"y_{split}"]
-    if len(images) != len(labels):
-        raise ValueError(f"mnist: {len(images)} images but {len(labels)} labels in {root}")
+        images, labels = _npz_split(images_path, "train" if train else "test")
+    _check_mnist(images, images_path, labels, labels_path)
     scale = 255.0 if images.dtype == np.uint8 else 1.0
     return (images.astype(np.float32) / np.float32(scale)), labels.astype(np.int64)
+
+
+def _npz_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """``x_<split>`` and ``y_<split>`` of an ``mnist.npz``, read without pickle."""
+    arrays = read_npz(path, "mnist", "an MNIST archive (arrays x_train, y_train, x_test, "
+                                     "y_test)")
+    for key in (f"x_{split}", f"y_{split}"):
+        if key not in arrays:
+            raise ValueError(f"mnist: {str(path)!r} has no array {key!r} (it holds "
+                             f"{', '.join(arrays) or 'no arrays'}); an MNIST archive holds "
+                             f"x_train, y_train, x_test and y_test")
+    return arrays[f"x_{split}"], arrays[f"y_{split}"]
+
+
+def _check_mnist(images: np.ndarray, images_path: Path, labels: np.ndarray,
+                 labels_path: Path) -> None:
+    """Images (N, H, W), labels (N,) integers in 0..9: a swapped or damaged file says so."""
+    if images.ndim != 3:
+        raise ValueError(f"mnist: the images in {str(images_path)!r} have shape "
+                         f"{images.shape}; images are (N, height, width) (a labels file in "
+                         f"place of the images?)")
+    if labels.ndim != 1:
+        raise ValueError(f"mnist: the labels in {str(labels_path)!r} have shape "
+                         f"{labels.shape}; labels are (N,) (an images file in place of the "
+                         f"labels?)")
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"mnist: the labels in {str(labels_path)!r} have dtype "
+                         f"{labels.dtype}; labels are integers 0..9")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(f"mnist: the labels in {str(labels_path)!r} lie in "
+                         f"{labels.min()}..{labels.max()}; MNIST labels are digits 0..9")
+    if len(images) != len(labels):
+        raise ValueError(f"mnist: {len(images)} images in {str(images_path)!r} but "
+                         f"{len(labels)} labels in {str(labels_path)!r}")
 
 
 __all__ = ["xor", "sine", "moons", "spirals", "wine", "digits", "mnist", "read_idx"]

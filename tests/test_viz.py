@@ -1,5 +1,7 @@
 """draw_graph / save_graph / capture_grads: what the DOT says, and rendering with or without dot."""
 
+import collections
+import html
 import os
 import re
 import subprocess
@@ -11,6 +13,8 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
+import nn
+from autograd_lite import viz
 from autograd_lite.viz import VIRIDIS, ZERO_GREY
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,6 +78,37 @@ def test_depth_zero_folds_the_whole_model():
     source = ag.draw_graph(loss, params=params, depth=0).source
     assert "<b>MLP</b>" in source and "parameters: 8" in source
     assert "cluster" not in source
+
+
+def conv_net_on_an_image_with_grad() -> tuple[ag.Tensor, nn.Module]:
+    """A conv net on a (1, 1, 5, 5) image that requires grad (as for a saliency map)."""
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(18, 1))
+    image = ag.randn(1, 1, 5, 5, requires_grad=True)
+    return model(image).sum(), model
+
+
+def box_line(source: str, title: str) -> str:
+    (line,) = [x for x in source.splitlines() if f"<b>{title}</b>" in x]
+    return line
+
+
+@pytest.mark.parametrize("depth, title, parameters", [
+    (0, "Sequential", 2 * 9 + 2 + 18 + 1), (1, "0: Conv2d", 2 * 9 + 2)])
+def test_folded_conv_shows_its_real_input_shape_not_the_im2col_columns(depth, title,
+                                                                        parameters):
+    """An input leaf that requires grad feeds the box; only parameters fold into it."""
+    loss, model = conv_net_on_an_image_with_grad()
+    source = ag.draw_graph(loss, params=model, depth=depth).source
+    box = box_line(source, title)
+    assert "input: (1, 1, 5, 5) float32" in box
+    assert f"parameters: {parameters:,}<" in box
+    assert "(1, 9, 9)" not in source
+    (image_node,) = [x for x in source.splitlines() if "(1, 1, 5, 5) float32</font></td></tr>"
+                     "</table>" in x and "leaf (requires grad)" in x]
+    image_id = image_node.split()[0]
+    box_id = box.split()[0]
+    assert f"{image_id} -> {box_id}" in source
 
 
 def test_tensor_used_twice_keeps_both_edges_and_says_its_grad_is_a_sum():
@@ -260,3 +295,69 @@ def test_graph_gallery_runs_and_reproduces_the_micrograd_lecture(tmp_path):
     names = sorted(p.stem for p in tmp_path.iterdir())
     assert names == ["graph_mlp_folded", "graph_mlp_gradients", "graph_mlp_modules",
                      "graph_neuron", "graph_vanishing"]
+
+
+# --- the README's 30-second tour ------------------------------------------------------------
+
+
+def readme_tour() -> tuple[str, Path]:
+    """The tour's code block and the picture the README shows beside it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## A 30-second tour\n", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    picture = re.search(r"!\[[^\]]*\]\(([^)]+)\)", section).group(1)
+    return code, REPO / picture
+
+
+def svg_texts(svg: str) -> collections.Counter:
+    """Every piece of text drawn in an SVG picture (graphviz writes one <text> per line)."""
+    return collections.Counter(html.unescape(text) for text in
+                               re.findall(r"<text\b[^>]*>(.*?)</text>", svg, re.S))
+
+
+def run_tour(code: str, workdir: Path, monkeypatch) -> list:
+    """Run the tour's ``code`` in ``workdir``; return the graphs it drew."""
+    drawn = []
+    real_draw = viz.draw_graph
+
+    def draw_and_keep(*outputs, **options):
+        drawn.append(real_draw(*outputs, **options))
+        return drawn[-1]
+
+    monkeypatch.setattr(viz, "draw_graph", draw_and_keep)
+    monkeypatch.chdir(workdir)
+    exec(compile(code, "README.md, A 30-second tour", "exec"), {})
+    return drawn
+
+
+def test_readme_tour_draws_the_picture_the_readme_shows(tmp_path, monkeypatch, capsys):
+    """Same labels as the picture: the tour keeps the graph for drawing (not the freed stub).
+
+    To regenerate the picture: run the tour, then render the same drawing as SVG, e.g.
+    ``graph = ag.draw_graph(o, rankdir="LR"); Path("docs/graph_neuron.svg").write_bytes(
+    graph.pipe(format="svg"))``.
+    """
+    code, picture = readme_tour()
+    (graph,) = run_tour(code, tmp_path, monkeypatch)
+    capsys.readouterr()
+    assert (tmp_path / "neuron.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    drawn = svg_texts(graph.pipe(format="svg").decode("utf-8"))
+    assert drawn == svg_texts(picture.read_text(encoding="utf-8"))
+    for name, grad in (("x1", "-1.5"), ("w1", "1"), ("x2", "0.5"), ("w2", "0"), ("b", "0.5")):
+        assert drawn[f"{name} \u00b7 leaf"] == 1 and drawn[f"grad {grad}"] >= 1
+    assert (drawn["mul"], drawn["add"], drawn["tanh"]) == (2, 2, 1)
+    assert not any("freed" in text for text in drawn)
+
+
+def test_readme_tour_without_retain_graph_draws_the_stub_that_says_what_to_do(
+        tmp_path, monkeypatch, capsys):
+    """The check above can fail: the tour with a plain backward() draws something else."""
+    code, picture = readme_tour()
+    assert "o.backward(retain_graph=True)" in code
+    plain = code.replace("o.backward(retain_graph=True)", "o.backward()")
+    (graph,) = run_tour(plain, tmp_path, monkeypatch)
+    drawn = svg_texts(graph.pipe(format="svg").decode("utf-8"))
+    assert drawn != svg_texts(picture.read_text(encoding="utf-8"))
+    assert drawn["backward() freed the graph that computed this tensor."] == 1
+    assert drawn["To draw it, call backward(retain_graph=True),"] == 1
+    assert drawn["x1 \u00b7 leaf"] == 0
