@@ -289,8 +289,31 @@ class Tensor:
         """Return a copy converted to ``dtype`` (differentiable between float dtypes)."""
         return _ops.astype(self, dtype)
 
+    @property
+    def device(self) -> str:
+        """Where the data lives: always ``"cpu"`` (autograd_lite runs on the CPU only)."""
+        return _conversion.DEVICE
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's ``to``: ``t.to(dtype)``, ``t.to("cpu")``, ``t.to("cpu", dtype)``,
+        ``t.to(other)`` (other's dtype), keywords ``dtype=``, ``device=``, ``copy=``.
+
+        A dtype converts like ``astype`` (differentiable between floats); self is returned when
+        nothing changes. RuntimeError for any device but the CPU.
+        """
+        return _conversion.to(self, args, kwargs)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor like its number; ``f"{t}"`` is str."""
+        return _conversion.format_tensor(self, spec)
+
+    def __reduce__(self) -> tuple:
+        """Pickling and ``copy.deepcopy``: a leaf keeps ``requires_grad`` and ``grad``; a
+        non-leaf becomes a detached copy of its data."""
+        return _conversion.reduce_tensor(self)
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -380,10 +403,14 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Tensor | bool:  # type: ignore[override]
+        if other is None:  # `t == None` is False, as in PyTorch
+            return False
         return _ops.eq(self, other)
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor | bool:  # type: ignore[override]
+        if other is None:
+            return True
         return _ops.ne(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
@@ -625,5 +652,6 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 
 
 # The engine and the ops build on Tensor, so they are bound after the class exists.
+from . import conversion as _conversion  # noqa: E402
 from . import engine as _engine  # noqa: E402
 from . import ops as _ops  # noqa: E402
