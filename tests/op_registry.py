@@ -576,6 +576,8 @@ NOT_TENSOR_OPS: dict[str, str] = {
     "numpy": "returns the array", "item": "Python conversion", "tolist": "Python conversion",
     "device": "array fact (always the CPU)", "__format__": "printing",
     "__reduce__": "pickling and copy.deepcopy (tests/test_tensor_habits.py)",
+    **{name: "NumPy's dispatch to the registered ops (tests/test_numpy_interop.py)"
+       for name in ("__array_ufunc__", "__array_function__")},
     **{name: "in-place change outside the graph, not differentiable (engine tests check it)"
        for name in ("add_", "sub_", "mul_", "div_", "fill_", "zero_", "copy_", "__setitem__")},
 }
