@@ -69,7 +69,6 @@ class Tensor:
     __slots__ = ("data", "grad", "name", "_requires_grad", "_op", "_inputs", "_params", "_seq",
                  "_version", "_pending", "_hooks", "_retains_grad", "_scope", "_trace",
                  "__weakref__")
-    __array_ufunc__ = None  # make NumPy defer to our operators: ndarray * Tensor -> Tensor
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
@@ -279,8 +278,48 @@ class Tensor:
         """Return a copy converted to ``dtype`` (differentiable between float dtypes)."""
         return _ops.astype(self, dtype)
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+    @property
+    def device(self) -> str:
+        """Where the data lives: always ``"cpu"`` (autograd_lite runs on the CPU only)."""
+        return _conversion.DEVICE
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's ``to``: ``t.to(dtype)``, ``t.to("cpu")``, ``t.to("cpu", dtype)``,
+        ``t.to(other)`` (other's dtype), keywords ``dtype=``, ``device=``, ``copy=``.
+
+        A dtype converts like ``astype`` (differentiable between floats); self is returned when
+        nothing changes. RuntimeError for any device but the CPU.
+        """
+        return _conversion.to(self, args, kwargs)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The data for NumPy: ``np.asarray(t)`` shares it, ``np.array(t)`` copies it."""
+        if copy is False and dtype is not None and np.dtype(dtype) != self.data.dtype:
+            raise ValueError(f"__array__: converting dtype {self.data.dtype} to "
+                             f"{np.dtype(dtype)} needs a copy, but copy=False was given")
+        if dtype is not None:
+            return self.data.astype(dtype, copy=bool(copy))
+        return self.data.copy() if copy else self.data
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any
+                        ) -> Any:
+        """NumPy ufuncs on tensors (``np.exp(t)``, ``ndarray * t``) run autograd_lite's ops."""
+        return _numpy_dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Callable, types: Any, args: tuple,
+                           kwargs: dict[str, Any]) -> Any:
+        """NumPy functions on tensors (``np.sum(t)``, ``np.concatenate``) run autograd_lite's
+        ops."""
+        return _numpy_dispatch.array_function(func, types, args, kwargs)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor like its number; ``f"{t}"`` is str."""
+        return _conversion.format_tensor(self, spec)
+
+    def __reduce__(self) -> tuple:
+        """Pickling and ``copy.deepcopy``: a leaf keeps ``requires_grad`` and ``grad``; a
+        non-leaf becomes a detached copy of its data."""
+        return _conversion.reduce_tensor(self)
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -370,10 +409,14 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Tensor | bool:  # type: ignore[override]
+        if other is None:  # `t == None` is False, as in PyTorch
+            return False
         return _ops.eq(self, other)
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor | bool:  # type: ignore[override]
+        if other is None:
+            return True
         return _ops.ne(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
@@ -619,5 +662,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
 
 
 # The engine and the ops build on Tensor, so they are bound after the class exists.
+from . import conversion as _conversion  # noqa: E402
 from . import engine as _engine  # noqa: E402
+from . import numpy_dispatch as _numpy_dispatch  # noqa: E402
 from . import ops as _ops  # noqa: E402

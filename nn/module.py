@@ -16,6 +16,7 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
+from autograd_lite.conversion import to_arguments
 
 
 class Parameter(Tensor):
@@ -283,10 +284,17 @@ class Module:
             fn(module)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every float parameter and buffer to ``dtype`` in place (e.g. float64 for
-        gradient checks); return self. Gradients are dropped."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Convert every float parameter and buffer to a float dtype in place (e.g. float64 for
+        gradient checks); return self. Gradients are dropped.
+
+        Takes PyTorch's arguments: ``to(dtype)``, ``to("cpu")``, ``to("cpu", dtype)``,
+        ``to(tensor)``, keywords ``dtype=`` and ``device=``. RuntimeError for any device but
+        the CPU; TypeError for a non-float dtype.
+        """
+        dtype, _ = to_arguments(args, kwargs, "Module.to")
+        if dtype is None:
+            return self
         if dtype.kind != "f":
             raise TypeError(f"Module.to: expected a float dtype, got {dtype}")
         for tensor in [*self.parameters(), *self.buffers()]:

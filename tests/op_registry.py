@@ -512,7 +512,7 @@ TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "exp": ("exp", None), "log": ("log", None), "log1p": ("log1p", None),
     "sqrt": ("sqrt", None), "abs": ("abs", None), "sin": ("sin", None), "cos": ("cos", None),
     "tanh": ("tanh", None), "sigmoid": ("sigmoid", None), "relu": ("relu", None),
-    "clip": ("clip", None), "astype": ("astype", None),
+    "clip": ("clip", None), "astype": ("astype", None), "to": ("astype", None),
     "sum": ("sum", None), "mean": ("mean", None), "max": ("max", None), "min": ("min", None),
     "var": ("var", None), "std": ("std", None), "prod": ("prod", None),
     "logsumexp": ("logsumexp", None), "argmax": ("argmax", None), "argmin": ("argmin", None),
@@ -574,6 +574,10 @@ NOT_TENSOR_OPS: dict[str, str] = {
     "zero_grad": "clears .grad", "detach": "cuts the graph; tested in the engine tests",
     "shape": "array fact", "ndim": "array fact", "size": "array fact", "dtype": "array fact",
     "numpy": "returns the array", "item": "Python conversion", "tolist": "Python conversion",
+    "device": "array fact (always the CPU)", "__format__": "printing",
+    "__reduce__": "pickling and copy.deepcopy (tests/test_tensor_habits.py)",
+    **{name: "NumPy's dispatch to the registered ops (tests/test_numpy_interop.py)"
+       for name in ("__array_ufunc__", "__array_function__")},
     **{name: "in-place change outside the graph, not differentiable (engine tests check it)"
        for name in ("add_", "sub_", "mul_", "div_", "fill_", "zero_", "copy_", "__setitem__")},
 }

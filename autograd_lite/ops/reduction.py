@@ -82,13 +82,29 @@ def _reduce_nonempty(prim, x: Any, axis: Any, keepdims: bool, name: str) -> Tens
     return prim(x, axis=axes, keepdims=keepdims_flag(keepdims, name))
 
 
+def _axis_not_tensor(axis: Any, name: str, elementwise: str) -> None:
+    """``torch.max(a, b)`` is elementwise; here the second argument is an axis, so say so."""
+    if isinstance(axis, (Tensor, np.ndarray)):
+        raise TypeError(f"{name}: the second argument is an axis, but got a {type(axis).__name__} "
+                        f"of shape {axis.shape}; for the elementwise {elementwise} of two "
+                        f"tensors use ag.{elementwise}(a, b)")
+
+
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Largest element over ``axis``; tied maxima share the gradient evenly."""
+    """Largest element over ``axis``; tied maxima share the gradient evenly.
+
+    Raises TypeError when ``axis`` is a tensor (``torch.max(a, b)``): use ``ag.maximum(a, b)``.
+    """
+    _axis_not_tensor(axis, "max", "maximum")
     return _reduce_nonempty(_max, x, axis, keepdims, "max")
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Smallest element over ``axis``; tied minima share the gradient evenly."""
+    """Smallest element over ``axis``; tied minima share the gradient evenly.
+
+    Raises TypeError when ``axis`` is a tensor (``torch.min(a, b)``): use ``ag.minimum(a, b)``.
+    """
+    _axis_not_tensor(axis, "min", "minimum")
     return _reduce_nonempty(_min, x, axis, keepdims, "min")
 
 

@@ -360,9 +360,11 @@ def _normalize_index(index: Any, name: str) -> tuple:
     for i in index:
         if isinstance(i, Tensor):
             i = i.data
-        elif isinstance(i, list):
+        elif isinstance(i, (list, tuple)):
+            # Inside the index tuple, a tuple is a list of indices, as in NumPy and PyTorch:
+            # t[(1, 0), :] is t[[1, 0], :].
             try:
-                i = np.asarray(i)
+                i = np.asarray(i) if len(i) else np.zeros(0, dtype=np.intp)
             except ValueError:
                 raise IndexError(f"{name}: the list index {i!r} is ragged") from None
         if isinstance(i, np.ndarray):
