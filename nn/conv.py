@@ -1,9 +1,9 @@
-"""Convolution and pooling over (N, C, H, W) images, composed from ``ag.unfold``.
+"""Convolution and pooling over (N, C, H, W) images, from ``ag.conv2d`` and ``ag.unfold``.
 
 The functions ``conv2d``, ``max_pool2d`` and ``avg_pool2d`` and their modules ``Conv2d``,
-``MaxPool2d`` and ``AvgPool2d``. ``conv2d`` is unfold (im2col) + one matmul with the flattened
-kernels; the pools reduce over the kernel axes of the windows. No derivative is written here:
-the gradients come from the primitives (``unfold``'s VJP is ``fold``, a scatter-add).
+``MaxPool2d`` and ``AvgPool2d``. ``conv2d`` is the primitive ``ag.conv2d`` (im2col + one
+matmul), taking single images too; the pools reduce over the kernel axes of ``ag.unfold``'s
+windows. No derivative is written here: the gradients come from the primitives.
 """
 
 from __future__ import annotations
@@ -54,31 +54,14 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     Shapes: ``x`` (N, C_in, H, W) or one image (C_in, H, W); ``weight`` (C_out, C_in, kh, kw);
     ``bias`` (C_out,) or None; the result is (N, C_out, out_h, out_w) (or (C_out, out_h, out_w))
     with ``out = (size + 2*padding - dilation*(k-1) - 1) // stride + 1`` per axis. ``stride``,
-    ``padding`` (zeros) and ``dilation`` are ints or (height, width) pairs.
+    ``padding`` (zeros) and ``dilation`` are ints or (height, width) pairs. The batch goes to
+    the primitive ``ag.conv2d``.
 
     Raises ValueError naming ``conv2d`` and the shapes when the channels or the bias do not
     match the weight, or the kernel does not fit the padded input.
     """
     x, single = _batched(_as_tensor(x), "conv2d")
-    weight = _as_tensor(weight)
-    if weight.ndim != 4:
-        raise ValueError(f"conv2d: weight must be 4-D (C_out, C_in, kh, kw), got shape "
-                         f"{weight.shape}")
-    out_channels, in_channels, kh, kw = weight.shape
-    if x.shape[1] != in_channels:
-        raise ValueError(f"conv2d: the input has {x.shape[1]} channels (shape {x.shape}) but the "
-                         f"weight {weight.shape} expects {in_channels}")
-    windows = _windows(x, "conv2d", (kh, kw), stride, padding, dilation)
-    batch, _, _, _, out_h, out_w = windows.shape
-    columns = ag.reshape(windows, (batch, in_channels * kh * kw, out_h * out_w))
-    out = ag.reshape(weight, (out_channels, in_channels * kh * kw)) @ columns
-    if bias is not None:
-        bias = _as_tensor(bias)
-        if bias.shape != (out_channels,):
-            raise ValueError(f"conv2d: bias must have shape ({out_channels},) to match the "
-                             f"weight {weight.shape}, got {bias.shape}")
-        out = out + ag.reshape(bias, (out_channels, 1))
-    return _unbatched(ag.reshape(out, (batch, out_channels, out_h, out_w)), single)
+    return _unbatched(ag.conv2d(x, weight, bias, stride, padding, dilation), single)
 
 
 def _pool_geometry(name: str, kernel_size: Any, stride: Any, padding: Any

@@ -312,6 +312,25 @@ def _fold_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
     return _window_signature().map(as_windows)
 
 
+def _conv2d_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    """An image, kernels (C_out, C_in, kh, kw) that fit it, a bias, and the window options."""
+    def with_kernels(signature: tuple, out_channels: int) -> tuple:
+        (image,), kwargs = signature
+        weight = (out_channels, image[1], *kwargs.pop("kernel_size"))
+        return (image, weight, (out_channels,)), kwargs
+
+    return st.tuples(_window_signature(), st.integers(1, 2)).map(lambda drawn: with_kernels(
+        (drawn[0][0], dict(drawn[0][1])), drawn[1]))
+
+
+def _conv2d_reference(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: tuple,
+                      padding: tuple, dilation: tuple) -> np.ndarray:
+    """Each output pixel: the window under it times the kernel, summed, plus the bias."""
+    windows = _windows_of(x, weight.shape[2:], stride, padding, dilation)
+    return (np.einsum("ncijyx,ocij->noyx", windows, weight)
+            + bias.reshape(-1, 1, 1)).astype(x.dtype)
+
+
 def _fold_reference(windows: np.ndarray, output_size: tuple, kernel_size: tuple, stride: tuple,
                     padding: tuple, dilation: tuple) -> np.ndarray:
     """fold as the transpose of unfold: the Jacobian of unfold applied to ``windows``."""
@@ -484,6 +503,7 @@ ENTRIES: list[OpEntry] = [
             (REAL,)),
     OpEntry("unfold", ag.unfold, _windows_of, _window_signature(), (REAL,)),
     OpEntry("fold", ag.fold, _fold_reference, _fold_signature(), (REAL,)),
+    OpEntry("conv2d", ag.conv2d, _conv2d_reference, _conv2d_signature(), (REAL, REAL, REAL)),
 ]
 
 

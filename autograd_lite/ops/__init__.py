@@ -59,7 +59,7 @@ from .shape import (
     transpose,
     unsqueeze,
 )
-from .window import fold, unfold
+from .window import conv2d, fold, unfold
 
 PUBLIC_OPS = (
     "abs", "add", "astype", "clip", "cos", "div", "eq", "exp", "ge", "gt", "isfinite", "le",
@@ -70,7 +70,7 @@ PUBLIC_OPS = (
     "broadcast_to", "concatenate", "expand_dims", "flatten", "flip", "getitem", "index_add_to",
     "pad", "permute", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "transpose",
     "unsqueeze",
-    "fold", "unfold",
+    "conv2d", "fold", "unfold",
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]

@@ -1,8 +1,9 @@
 """Sliding windows over images: ``unfold`` gathers every kernel-sized patch; ``fold`` adds back.
 
-Convolution and pooling (``nn.conv``) are composites of ``unfold`` with reshape, matmul and
-reductions. The two primitives are each other's adjoint, so each one's VJP is the other and
-gradients of any order flow through the same two rules.
+The two primitives are each other's adjoint, so each one's VJP is the other and gradients of
+any order flow through the same two rules. ``conv2d`` is a primitive whose forward and VJPs are
+written with them (im2col and one matmul); pooling (``nn.conv``) composes ``unfold`` with
+reductions.
 
 Layout: an image batch is (N, C, H, W); its windows are (N, C, kh, kw, out_h, out_w), where
 ``windows[n, c, i, j, y, x]`` is the input pixel under kernel offset (i, j) of the window at
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..engine import primitive
+from ..engine import NUMPY, primitive
 from ..tensor import Tensor, as_input
 
 Pair = tuple[int, int]
@@ -71,6 +72,48 @@ def _fold(windows: Any, output_size: Pair, kernel_size: Pair, stride: Pair, padd
             columns = slice(j * dw, j * dw + sw * (out_w - 1) + 1, sw)
             padded[:, :, rows, columns] += windows[:, :, i, j]
     return padded[:, :, ph:ph + height, pw:pw + width]
+
+
+def _columns(F: Any, x: Any, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair
+             ) -> Any:
+    """im2col: the windows of ``x`` as (N, C*kh*kw, out_h*out_w), PyTorch's unfold layout."""
+    windows = F.unfold(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                       dilation=dilation)
+    n, c, kh, kw, out_h, out_w = windows.shape
+    return F.reshape(windows, shape=(n, c * kh * kw, out_h * out_w))
+
+
+def _conv2d_vjp_input(F, g, ans, x, weight, stride, padding, dilation):
+    # Each output gradient, spread over its window by the kernels, is added back into the image.
+    n, c_out, out_h, out_w = g.shape
+    _, c_in, kh, kw = weight.shape
+    kernels = F.reshape(weight, shape=(c_out, c_in * kh * kw))
+    columns = F.matmul(F.transpose(kernels, axes=(1, 0)),
+                       F.reshape(g, shape=(n, c_out, out_h * out_w)))
+    return F.fold(F.reshape(columns, shape=(n, c_in, kh, kw, out_h, out_w)),
+                  output_size=tuple(x.shape[2:]), kernel_size=(kh, kw), stride=stride,
+                  padding=padding, dilation=dilation)
+
+
+def _conv2d_vjp_weight(F, g, ans, x, weight, stride, padding, dilation):
+    # Each output gradient times the window it saw, summed over images and positions; the
+    # windows are gathered again rather than kept from the forward pass (kh*kw times x's size).
+    n, c_out, out_h, out_w = g.shape
+    columns = _columns(F, x, tuple(weight.shape[2:]), stride, padding, dilation)
+    per_image = F.matmul(F.reshape(g, shape=(n, c_out, out_h * out_w)),
+                         F.transpose(columns, axes=(0, 2, 1)))
+    return F.reshape(F.sum(per_image, axis=(0,), keepdims=False), shape=tuple(weight.shape))
+
+
+@primitive("conv2d", _conv2d_vjp_input, _conv2d_vjp_weight)
+def _conv2d(x: Any, weight: Any, stride: Pair, padding: Pair, dilation: Pair) -> np.ndarray:
+    c_out, c_in, kh, kw = np.shape(weight)
+    columns = _columns(NUMPY, x, (kh, kw), stride, padding, dilation)
+    out = np.matmul(np.reshape(weight, (c_out, c_in * kh * kw)), columns)
+    n, _, height, width = np.shape(x)
+    out_h = _output_length(height, kh, stride[0], padding[0], dilation[0])
+    out_w = _output_length(width, kw, stride[1], padding[1], dilation[1])
+    return out.reshape(n, c_out, out_h, out_w)
 
 
 def as_pair(value: Any, what: str, name: str, minimum: int) -> Pair:
@@ -157,3 +200,40 @@ def fold(windows: Any, output_size: Any, kernel_size: Any, stride: Any = 1, padd
                          f"{windows.shape[:2] + kernel + output}")
     return _fold(windows, output_size=size, kernel_size=kernel, stride=strides, padding=pads,
                  dilation=dilations)
+
+
+def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1) -> Tensor:
+    """2-D cross-correlation (PyTorch's ``conv2d``) of a (N, C_in, H, W) batch with kernels.
+
+    Shapes: ``weight`` (C_out, C_in, kh, kw), ``bias`` (C_out,) or None; the result is
+    (N, C_out, out_h, out_w) with ``out = (size + 2*padding - dilation*(k-1) - 1) // stride + 1``
+    per axis. ``stride``, ``padding`` (zeros) and ``dilation`` are ints or (height, width)
+    pairs. ``nn.functional.conv2d`` also takes a single (C_in, H, W) image.
+
+    A primitive (im2col and one matmul) rather than a composite of ``unfold``, so that the graph
+    keeps only ``x`` and ``weight`` for backward instead of the windows (kh*kw times the size of
+    ``x``), and a drawing shows the layer's real input. Raises ValueError naming ``conv2d`` and
+    the shapes when the input is not 4-D, the channels or the bias do not match the weight, or
+    the kernel does not fit the padded input.
+    """
+    x, weight = as_input(x, "conv2d"), as_input(weight, "conv2d")
+    if x.ndim != 4:
+        raise ValueError(f"conv2d: expects a 4-D input (N, C, H, W), got shape {x.shape}")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be 4-D (C_out, C_in, kh, kw), got shape "
+                         f"{weight.shape}")
+    out_channels, in_channels, kh, kw = weight.shape
+    if x.shape[1] != in_channels:
+        raise ValueError(f"conv2d: the input has {x.shape[1]} channels (shape {x.shape}) but the "
+                         f"weight {weight.shape} expects {in_channels}")
+    _, strides, pads, dilations, _ = _geometry("conv2d", x.shape, (kh, kw), stride, padding,
+                                               dilation)
+    out = _conv2d(x, weight, stride=strides, padding=pads, dilation=dilations)
+    if bias is None:
+        return out
+    bias = as_input(bias, "conv2d")
+    if bias.shape != (out_channels,):
+        raise ValueError(f"conv2d: bias must have shape ({out_channels},) to match the "
+                         f"weight {weight.shape}, got {bias.shape}")
+    return out + bias.reshape(out_channels, 1, 1)
