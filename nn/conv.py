@@ -16,7 +16,9 @@ import numpy as np
 import autograd_lite as ag
 from autograd_lite import Tensor
 from autograd_lite.ops.window import as_pair
+from autograd_lite.tensor import as_inputs
 
+from .inputs import layer_input
 from .module import Module, Parameter
 
 
@@ -57,10 +59,11 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     ``padding`` (zeros) and ``dilation`` are ints or (height, width) pairs.
 
     Raises ValueError naming ``conv2d`` and the shapes when the channels or the bias do not
-    match the weight, or the kernel does not fit the padded input.
+    match the weight, or the kernel does not fit the padded input; TypeError when ``x`` is a
+    float tensor of another dtype than the weight (a NumPy array takes the weight's dtype).
     """
-    x, single = _batched(_as_tensor(x), "conv2d")
     weight = _as_tensor(weight)
+    x, single = _batched(layer_input(x, weight, "conv2d"), "conv2d")
     if weight.ndim != 4:
         raise ValueError(f"conv2d: weight must be 4-D (C_out, C_in, kh, kw), got shape "
                          f"{weight.shape}")
@@ -73,7 +76,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     columns = ag.reshape(windows, (batch, in_channels * kh * kw, out_h * out_w))
     out = ag.reshape(weight, (out_channels, in_channels * kh * kw)) @ columns
     if bias is not None:
-        bias = _as_tensor(bias)
+        bias = as_inputs((bias, weight), "conv2d")[0]
         if bias.shape != (out_channels,):
             raise ValueError(f"conv2d: bias must have shape ({out_channels},) to match the "
                              f"weight {weight.shape}, got {bias.shape}")
