@@ -554,14 +554,12 @@ def as_inputs(operands: Sequence[Any], where: str) -> list[Tensor]:
     float32); without a float tensor, lists and numbers become the default float dtype and
     NumPy arrays keep theirs, as ``ag.tensor`` makes them. Errors name ``where``.
     """
+    if all(isinstance(x, Tensor) for x in operands):
+        return list(operands)
     dtype = _engine.float_dtype_of(operands)
-    tensors = []
-    for x in operands:
-        if not isinstance(x, Tensor):
-            x = Tensor._from_op(_engine._constant(x, where, dtype, wrap_numbers=True), None, None,
-                                None, next(_engine._sequence))
-        tensors.append(x)
-    return tensors
+    return [x if isinstance(x, Tensor) else Tensor._from_op(
+        _engine._constant(x, where, dtype, wrap_numbers=True), None, None, None,
+        next(_engine._sequence)) for x in operands]
 
 
 def _shape_of(shape: tuple, where: str) -> tuple[int, ...]:

@@ -26,7 +26,8 @@ def layer_input(x: Any, weight: Tensor, where: str) -> Tensor:
     float dtype than the weight's (integer tensors are left to the ops, which never let them
     widen a float result).
     """
-    x = as_inputs((x, weight), where)[0]
+    if not isinstance(x, Tensor):
+        x = as_inputs((x, weight), where)[0]
     if x.dtype != weight.dtype and x.dtype.kind == "f" and weight.dtype.kind == "f":
         module = ""
         if _CALLS.frames:
