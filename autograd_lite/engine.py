@@ -200,13 +200,38 @@ def primitive(name: str, *vjps: Callable, vjp_any: Callable | None = None,
     return register
 
 
-def _constant(value: Any, name: str, dtype: np.dtype | None) -> Any:
-    """Turn a non-tensor operand into a NumPy constant that follows the tensors' float dtype."""
+def float_dtype_of(operands: Sequence[Any]) -> np.dtype | None:
+    """The float dtype that the tensor operands of one op promote to (None without one).
+
+    The first half of the dtype rule (README, "Dtypes"): float tensors promote among
+    themselves as in NumPy (float32 with float64 gives float64); integer and bool tensors
+    do not count.
+    """
+    floats = [x.data.dtype for x in operands if isinstance(x, Tensor) and x.data.dtype.kind == "f"]
+    if not floats:
+        return None
+    return floats[0] if len(floats) == 1 else np.result_type(*floats)
+
+
+def _constant(value: Any, name: str, dtype: np.dtype | None, wrap_numbers: bool = False
+              ) -> Any:
+    """Turn a non-tensor operand into a constant by the dtype rule (README, "Dtypes").
+
+    ``dtype`` is the float dtype of the op's tensor operands (``float_dtype_of``): integer and
+    float arrays and numbers take it, so a float64 NumPy array never widens a float32 op.
+    Without one, lists become the default float dtype as in ``ag.tensor`` and NumPy arrays keep
+    theirs. Python numbers are returned as they are, since NumPy treats them as weak (float32
+    stays float32), unless ``wrap_numbers`` (an op without tensor operands, which must not
+    give ``ag.add(1, 2)`` an int64 result where ``ag.tensor(1)`` is float32): then they become
+    arrays of ``dtype``, or of the default float dtype. Bool arrays (masks) stay bool.
+    """
     if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
-        # NumPy treats Python scalars as weakly typed: float32 stays float32. (np.float64
-        # subclasses float but is strongly typed, so it takes the array path below.)
-        return value
-    if isinstance(value, (np.ndarray, np.generic, list, tuple)):
+        # np.float64 subclasses float but is strongly typed, so it takes the array path below.
+        if not wrap_numbers:
+            return value
+        if not isinstance(value, bool):
+            return np.asarray(value, dtype=dtype or get_default_dtype())
+    if isinstance(value, (np.ndarray, np.generic, list, tuple, bool)):
         try:
             array = np.asarray(value)
         except ValueError:
@@ -215,8 +240,10 @@ def _constant(value: Any, name: str, dtype: np.dtype | None) -> Any:
         if array.dtype == object or array.dtype.kind not in "biuf":
             raise TypeError(f"{name}: unsupported operand of dtype {array.dtype}; expected "
                             "numbers, a numeric array or a Tensor")
-        if dtype is not None and array.dtype.kind in "iuf" and dtype.kind == "f":
-            return array.astype(dtype, copy=False)
+        if dtype is None and isinstance(value, (list, tuple)):
+            dtype = get_default_dtype()
+        if dtype is not None and array.dtype.kind in "iuf" and array.dtype != dtype:
+            return array.astype(dtype)
         return array
     raise TypeError(f"{name}: unsupported operand of type {type(value).__name__}; expected a "
                     "Tensor, a number or a numeric array")
@@ -239,8 +266,10 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
             tensor_dtype = x.data.dtype
         elif type(x) in (float, int, bool):  # Python numbers (not np.float64) are used as is,
             arrays.append(x)  # as _constant would, without the second pass below
-    if len(arrays) != len(inputs):
-        inputs = [x if isinstance(x, Tensor) else _constant(x, prim.name, tensor_dtype)
+    if len(arrays) != len(inputs) or tensor_dtype is None:  # constants: the dtype rule
+        dtype = float_dtype_of(inputs)
+        inputs = [x if isinstance(x, Tensor) else _constant(x, prim.name, dtype,
+                                                            wrap_numbers=tensor_dtype is None)
                   for x in inputs]
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
     try:
@@ -249,7 +278,8 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
         raise _explain(prim.name, error, arrays) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if out.dtype != tensor_dtype and out.dtype.kind == "f" and "dtype" not in params:
+    # "is not": np.dtype("float64") == None holds, which let ag.exp(1.0) come out float64.
+    if out.dtype is not tensor_dtype and out.dtype.kind == "f" and "dtype" not in params:
         out = _keep_float_width(out, arrays)
     # Integer and bool results (comparisons, argmax, casts) never carry a gradient.
     if needs_grad and STATE.grad_enabled and prim.differentiable and out.dtype.kind == "f":

@@ -579,6 +579,22 @@ def as_input(x: Any, where: str) -> Tensor:
     return Tensor._from_op(_to_array(x, None, where), None, None, None, next(_engine._sequence))
 
 
+def as_inputs(operands: Sequence[Any], where: str) -> list[Tensor]:
+    """The operands of one op as tensors, converted by the dtype rule (README, "Dtypes").
+
+    Tensors stay as they are. Everything else is a constant that takes the float dtype of the
+    float tensors among ``operands`` (so ``ag.matmul(float32_tensor, float64_array)`` is
+    float32); without a float tensor, lists and numbers become the default float dtype and
+    NumPy arrays keep theirs, as ``ag.tensor`` makes them. Errors name ``where``.
+    """
+    if all(isinstance(x, Tensor) for x in operands):
+        return list(operands)
+    dtype = _engine.float_dtype_of(operands)
+    return [x if isinstance(x, Tensor) else Tensor._from_op(
+        _engine._constant(x, where, dtype, wrap_numbers=True), None, None, None,
+        next(_engine._sequence)) for x in operands]
+
+
 def _shape_of(shape: tuple, where: str) -> tuple[int, ...]:
     """Accept ``f(2, 3)`` and ``f((2, 3))``; reject negative or non-integer sizes."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):

@@ -17,6 +17,7 @@ import autograd_lite as ag
 from autograd_lite import Tensor
 from autograd_lite.ops.window import as_pair
 
+from .inputs import layer_input
 from .module import Module, Parameter
 
 
@@ -58,9 +59,11 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     the primitive ``ag.conv2d``.
 
     Raises ValueError naming ``conv2d`` and the shapes when the channels or the bias do not
-    match the weight, or the kernel does not fit the padded input.
+    match the weight, or the kernel does not fit the padded input; TypeError when ``x`` is a
+    float tensor of another dtype than the weight (a NumPy array takes the weight's dtype).
     """
-    x, single = _batched(_as_tensor(x), "conv2d")
+    weight = _as_tensor(weight)
+    x, single = _batched(layer_input(x, weight, "conv2d"), "conv2d")
     return _unbatched(ag.conv2d(x, weight, bias, stride, padding, dilation), single)
 
 

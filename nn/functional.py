@@ -14,8 +14,10 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
+from autograd_lite.tensor import as_inputs
 
 from .conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401 - re-exported as F.conv2d, ...
+from .inputs import layer_input
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -108,9 +110,10 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias, for x of shape (..., in), weight (out, in) and bias (out,).
 
-    Raises ValueError naming both shapes when x's last axis is not ``in``.
+    Raises ValueError naming both shapes when x's last axis is not ``in``; TypeError when x is
+    a float tensor of another dtype than the weight (a NumPy array takes the weight's dtype).
     """
-    x = _as_tensor(x)
+    x = layer_input(x, weight, "linear")
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: the input has shape {x.shape} but the weight {weight.shape} "
                          f"expects {weight.shape[1]} features on the last axis")
@@ -258,7 +261,7 @@ def _reduce(loss: Tensor, reduction: str, where: str) -> Tensor:
 
 
 def _same_shape(input: Any, target: Any, where: str) -> tuple[Tensor, Tensor]:
-    input, target = _as_tensor(input), _as_tensor(target)
+    input, target = as_inputs((input, target), where)
     if input.shape != target.shape:
         raise ValueError(f"{where}: input shape {input.shape} and target shape {target.shape} "
                          f"differ; they must match (reshape one, e.g. target.reshape"
@@ -442,7 +445,8 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
                          f"shape; got target shape {target_array.shape}, dtype "
                          f"{target_array.dtype} (convert class labels with .astype('int64'))")
     classes = input.shape[class_axis]
-    probs = _as_tensor(target) * (1.0 - label_smoothing) + label_smoothing / classes
+    target = as_inputs((target, input), "cross_entropy")[0]
+    probs = target * (1.0 - label_smoothing) + label_smoothing / classes
     if weight is not None:
         log_probs = log_probs * _constant_like(weight, input).reshape(
             (classes,) + (1,) * (input.ndim - class_axis - 1))

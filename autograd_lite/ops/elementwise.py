@@ -55,20 +55,30 @@ def neg(x: Any) -> np.ndarray:
 
 
 def _pow_vjp_base(F, g, ans, x, y):
-    return F.mul(g, F.mul(y, F.pow(x, y - 1)))  # y may be a constant: plain arithmetic
+    # d(x**y)/dx = y x**(y-1), and 0 where y == 0, also at x == 0 (PyTorch's rule), where the
+    # formula is 0 * 0**-1 = NaN: there the base is replaced by 1, which gives y * 1 = 0.
+    # Replacing only the base keeps the second derivative in y right (x**-1 at y == 0).
+    if isinstance(y, (int, float)):  # a Python number: decided once, no mask
+        return F.mul(g, 0.0) if y == 0 else F.mul(g, F.mul(y, F.pow(x, y - 1)))
+    base = F.where(F.mul(F.eq(x, 0), F.eq(y, 0)), 1, x)  # a product of masks: logical and
+    return F.mul(g, F.mul(y, F.pow(base, F.sub(y, 1))))
 
 
 def _pow_vjp_exponent(F, g, ans, x, y):
-    # d(x**y)/dy = x**y log x; at x == 0 the product is 0 (for y > 0), so log is taken of 1.
-    safe_base = F.where(F.eq(x, 0), 1, x)
-    return F.mul(g, F.mul(ans, F.log(safe_base)))
+    # d(x**y)/dy = x**y log x. Where x == 0 and y >= 0 it is 0 (x**y is 0 or 1 and flat in y):
+    # the base is replaced by 1 there, so log gives 0, not -inf times 0. Where x == 0 and y < 0,
+    # x**y = inf and log x = -inf: the gradient is -inf, as in PyTorch.
+    flat = F.mul(F.eq(x, 0), F.ge(y, 0))  # a product of masks: logical and
+    return F.mul(g, F.mul(ans, F.log(F.where(flat, 1, x))))
 
 
 @primitive("pow", _pow_vjp_base, _pow_vjp_exponent)
 def pow(x: Any, y: Any) -> np.ndarray:
     """x ** y, elementwise with broadcasting (tensor ** number, number ** tensor, tensor ** tensor).
 
-    The gradient with respect to the exponent is x**y * log(x): NaN for negative bases.
+    Gradients follow PyTorch at the edges: with respect to x it is 0 where y == 0 (also at
+    x == 0); with respect to y it is x**y * log(x), 0 where x == 0 and y >= 0, -inf where
+    x == 0 and y < 0, and NaN for negative bases.
     """
     return np.power(x, y)
 

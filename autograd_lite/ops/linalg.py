@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import primitive
-from ..tensor import Tensor, as_input
+from ..tensor import Tensor, as_inputs
 from .shape import reshape
 
 
@@ -76,14 +76,14 @@ def matmul(a: Any, b: Any) -> Tensor:
     that axis is dropped. N-D operands are stacks of matrices whose batch axes broadcast.
     Raises ValueError naming both shapes when the inner sizes differ.
     """
-    a, b = as_input(a, "matmul"), as_input(b, "matmul")
+    a, b = as_inputs((a, b), "matmul")
     _check_matmul(a, b)
     return _matmul(a, b)
 
 
 def dot(a: Any, b: Any) -> Tensor:
     """Inner product of two 1-D tensors (or matmul for 2-D ones, as ``np.dot``)."""
-    a, b = as_input(a, "dot"), as_input(b, "dot")
+    a, b = as_inputs((a, b), "dot")
     if a.ndim > 2 or b.ndim > 2:
         raise ValueError(f"dot: expects 1-D or 2-D operands, got shapes {np.shape(a)} and "
                          f"{np.shape(b)}; use matmul for batches")
@@ -92,7 +92,7 @@ def dot(a: Any, b: Any) -> Tensor:
 
 def outer(a: Any, b: Any) -> Tensor:
     """Outer product of two 1-D tensors: (n,) and (m,) -> (n, m)."""
-    a, b = as_input(a, "outer"), as_input(b, "outer")
+    a, b = as_inputs((a, b), "outer")
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"outer: expects 1-D operands, got shapes {np.shape(a)} and "
                          f"{np.shape(b)}")

@@ -144,10 +144,17 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation over ``axis``: sqrt of ``var`` (same ``ddof`` rule)."""
-    from .elementwise import sqrt
+    """Standard deviation over ``axis``: sqrt of ``var`` (same ``ddof`` rule).
 
-    return sqrt(var(x, axis, keepdims, ddof))
+    Where the standard deviation is 0 (one element, a constant input) its gradient is 0, as in
+    PyTorch, not the 0 / 0 = NaN of sqrt's derivative.
+    """
+    from .elementwise import eq, sqrt, where
+
+    variance = var(x, axis, keepdims, ddof)
+    is_zero = eq(variance, 0)
+    # sqrt of 1 where the variance is 0, so that no derivative of any order meets 1 / sqrt(0).
+    return where(is_zero, 0, sqrt(where(is_zero, 1, variance)))
 
 
 def _prod_vjp(F, g, ans, x, axis, keepdims):

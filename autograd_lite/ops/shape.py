@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import primitive
-from ..tensor import Tensor, as_input
+from ..tensor import Tensor, as_input, as_inputs
 
 
 def normalize_axes(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
@@ -63,7 +63,7 @@ def _tensor_list(tensors: Any, name: str) -> list[Tensor]:
                         f"{type(tensors).__name__}")
     if not tensors:
         raise ValueError(f"{name}: needs at least one tensor")
-    return [as_input(t, name) for t in tensors]
+    return as_inputs(tensors, name)
 
 
 def normalize_axis(axis: int, ndim: int, name: str) -> int:

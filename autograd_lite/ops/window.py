@@ -19,7 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..engine import NUMPY, primitive
-from ..tensor import Tensor, as_input
+from ..tensor import Tensor, as_input, as_inputs
 
 Pair = tuple[int, int]
 
@@ -217,7 +217,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     the shapes when the input is not 4-D, the channels or the bias do not match the weight, or
     the kernel does not fit the padded input.
     """
-    x, weight = as_input(x, "conv2d"), as_input(weight, "conv2d")
+    x, weight = as_inputs((x, weight), "conv2d")
     if x.ndim != 4:
         raise ValueError(f"conv2d: expects a 4-D input (N, C, H, W), got shape {x.shape}")
     if weight.ndim != 4:
@@ -232,7 +232,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     out = _conv2d(x, weight, stride=strides, padding=pads, dilation=dilations)
     if bias is None:
         return out
-    bias = as_input(bias, "conv2d")
+    bias = as_inputs((bias, weight), "conv2d")[0]
     if bias.shape != (out_channels,):
         raise ValueError(f"conv2d: bias must have shape ({out_channels},) to match the "
                          f"weight {weight.shape}, got {bias.shape}")
