@@ -111,6 +111,19 @@ def test_folded_conv_shows_its_real_input_shape_not_the_im2col_columns(depth, ti
     assert f"{image_id} -> {box_id}" in source
 
 
+@pytest.mark.parametrize("depth", [None, 1])
+def test_conv_on_an_image_without_grad_draws_the_image_not_the_im2col_columns(depth):
+    """The usual case: the image is data; the drawing shows it, with its own shape."""
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(18, 1))
+    source = ag.draw_graph(model(ag.randn(1, 1, 5, 5)).sum(), params=model, depth=depth).source
+    (image_node,) = [x for x in source.splitlines() if "input (no grad)</b>" in x]
+    assert "(1, 1, 5, 5) float32" in image_node
+    assert "(1, 9, 9)" not in source
+    if depth == 1:
+        assert "input: (1, 1, 5, 5) float32" in box_line(source, "0: Conv2d")
+
+
 def test_tensor_used_twice_keeps_both_edges_and_says_its_grad_is_a_sum():
     x = ag.tensor(3.0, requires_grad=True, name="x")
     y = x * x
