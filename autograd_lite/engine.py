@@ -222,9 +222,12 @@ def _constant(value: Any, name: str, dtype: np.dtype | None) -> Any:
                     "Tensor, a number or a numeric array")
 
 
+def _shape_and_dtype(value: Any) -> str:
+    return f"{tuple(np.shape(value))} {np.asarray(value).dtype}"
+
+
 def _describe(arrays: Sequence[Any]) -> str:
-    parts = [f"{tuple(np.shape(a))} {np.asarray(a).dtype}" for a in arrays]
-    return "inputs " + ", ".join(parts)
+    return "inputs " + ", ".join(_shape_and_dtype(a) for a in arrays)
 
 
 def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Tensor:
@@ -256,21 +259,21 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
         # Ops without parameters share one empty dict: a dict per node is ~15 % of a graph's memory.
         result = Tensor._from_op(out, prim, tuple(inputs), params or _NO_PARAMS, next(_sequence))
         if STATE.tagging:
-            _tag(result, prim, arrays)
+            _tag(result, prim, inputs)
         return result
     if STATE.tagging and STATE.anomaly:
-        _check_finite(out, f"{prim.name} (forward)", arrays)
+        _check_finite(out, f"{prim.name} (forward)", inputs)
     return Tensor._from_op(out, None, None, None, next(_sequence))
 
 
-def _tag(result: Tensor, prim: Primitive, arrays: Sequence[Any]) -> None:
+def _tag(result: Tensor, prim: Primitive, inputs: Sequence[Any]) -> None:
     """The per-op work of scopes, observers and anomaly mode on a recorded output."""
     if STATE.scope:
         result._scope = STATE.scope
     for observer in STATE.observers:
         observer(result)
     if STATE.anomaly:
-        _check_finite(result.data, f"{prim.name} (forward)", arrays)
+        _check_finite(result.data, f"{prim.name} (forward)", inputs)
         result._trace = traceback.format_stack(limit=9)[:-3]
 
 
@@ -297,15 +300,91 @@ def _explain(name: str, error: Exception, arrays: Sequence[Any]) -> Exception:
     return base(f"{name}: {message} ({_describe(arrays)})")
 
 
-def _check_finite(array: Any, where: str, arrays: Sequence[Any], trace: list[str] | None = None
-                  ) -> None:
-    if isinstance(array, np.ndarray) and array.dtype.kind in "fc" and not np.all(
-            np.isfinite(array)):
-        kind = "NaN" if np.isnan(array).any() else "Inf"
-        created = "".join(trace or traceback.format_stack(limit=8)[:-3])
-        raise RuntimeError(f"detect_anomaly: {where} produced {kind} with output shape "
-                           f"{array.shape} from {_describe(arrays)}. The op was created at:\n"
-                           f"{created}")
+def _nonfinite_kind(value: Any) -> str | None:
+    """``"NaN"`` or ``"Inf"`` when a float tensor, array or number holds one, else None."""
+    array = value.data if isinstance(value, Tensor) else value
+    if isinstance(array, float) or (isinstance(array, (np.ndarray, np.generic))
+                                    and array.dtype.kind in "fc"):
+        if np.isnan(array).any():
+            return "NaN"
+        if np.isinf(array).any():
+            return "Inf"
+    return None
+
+
+def _describe_tensor(tensor: Tensor) -> str:
+    what = "a leaf tensor" if tensor._op is None else f"the output of '{tensor._op.name}'"
+    name = f" {tensor.name!r}" if tensor.name else ""
+    return f"{what}{name} (shape {tensor.shape}, {tensor.dtype})"
+
+
+def _origin(value: Any) -> str:
+    """Where a value that an op received already non-finite came from, for anomaly reports."""
+    if not isinstance(value, Tensor):
+        return "it is a constant operand; pass finite values"
+    writer = getattr(value, "_changed_by", None)
+    if writer is not None:
+        return f"it was last changed by {writer}; check that change (a learning rate too large?)"
+    if value._version:
+        return "it was last changed in place (add_, copy_, ...); check that change"
+    if value._op is None:
+        return "it is a leaf tensor that held it before this op; check how it was created or loaded"
+    return (f"it was produced by '{value._op.name}' before anomaly mode was turned on; turn it "
+            f"on earlier to find the op that made it")
+
+
+def _check_finite(array: Any, where: str, inputs: Sequence[Any], output: Tensor | None = None,
+                  trace: list[str] | None = None) -> None:
+    """Raise when ``array``, computed by the op ``where`` from ``inputs``, holds NaN/Inf.
+
+    The op is named only if what it computed from was finite: otherwise the first non-finite
+    input (or, in backward, the saved ``output``) is named with where it came from.
+    """
+    kind = _nonfinite_kind(array)
+    if kind is None:
+        return
+    created = "".join(trace or traceback.format_stack(limit=8)[:-3])
+    name = where.split(" ")[0]
+    suspects = [(f"input {i}", x) for i, x in enumerate(inputs)]
+    if output is not None:
+        suspects.append(("the output", output))
+    for role, value in suspects:
+        held = _nonfinite_kind(value)
+        if held is not None:
+            raise RuntimeError(
+                f"detect_anomaly: {role} of {where}, shape {_shape_and_dtype(value)}, "
+                f"already contains {held}, so {name} did not make it: {_origin(value)}. The op "
+                f"was created at:\n{created}")
+    raise RuntimeError(f"detect_anomaly: {where} produced {kind} with output shape "
+                       f"{np.shape(array)} from {_describe(inputs)}. The op was created at:\n"
+                       f"{created}")
+
+
+def _check_seeds(outputs: Sequence[Tensor], seeds: Sequence[Any]) -> None:
+    for index, (out, seed) in enumerate(zip(outputs, seeds)):
+        kind = _nonfinite_kind(seed)
+        if kind is not None:
+            raise RuntimeError(f"detect_anomaly: the gradient given to backward for output "
+                               f"{index} (shape {out.shape}) contains {kind}; pass a finite "
+                               f"gradient")
+
+
+def _check_gathered(tensor: Tensor, grad: Any, after_hooks: bool) -> None:
+    """Raise when the gradient gathered for ``tensor`` holds NaN/Inf, naming the culprit.
+
+    Every contribution was checked when it was made, so before the hooks only the sum can have
+    overflowed; after them, a hook returned the value.
+    """
+    kind = _nonfinite_kind(grad)
+    if kind is None:
+        return
+    if after_hooks:
+        raise RuntimeError(f"detect_anomaly: a hook registered on {_describe_tensor(tensor)} "
+                           f"returned a gradient that contains {kind}; return a finite gradient "
+                           f"(or None to keep it)")
+    raise RuntimeError(f"detect_anomaly: the gradients flowing into {_describe_tensor(tensor)} "
+                       f"are finite, but their sum overflows to {kind} in {tensor.dtype}; scale "
+                       f"the loss down or compute in float64")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,6 +509,8 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, 
     F = TENSORS if create_graph else NUMPY
     seeds = _seed_gradients(outputs, grad_outputs, create_graph)
     anomaly = STATE.anomaly
+    if anomaly:
+        _check_seeds(outputs, seeds)
     captured = {id(t): None for t in capture} if capture is not None else None
     pending: dict[int, Any] = {}
     heap: list = []
@@ -443,8 +524,12 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, 
         while heap:
             key, tensor = heapq.heappop(heap)
             grad = pending.pop(key)
+            if anomaly:
+                _check_gathered(tensor, grad, after_hooks=False)
             if tensor._hooks:
                 grad = _run_hooks(tensor, grad, create_graph)
+                if anomaly:
+                    _check_gathered(tensor, grad, after_hooks=True)
             if captured is not None:
                 if id(tensor) in captured:
                     captured[id(tensor)] = grad
@@ -490,9 +575,10 @@ def _propagate(tensor: Tensor, grad: Any, F: SimpleNamespace, create_graph: bool
         if grad_x.dtype != x.data.dtype:
             grad_x = F.astype(grad_x, dtype=x.data.dtype)
         if anomaly:
-            _check_finite(grad_x if not create_graph else grad_x.data,
-                          f"{prim.name} (backward, gradient of input {argnum})", args,
-                          tensor._trace)
+            # The incoming gradient is known to be finite here (see _check_gathered), so the
+            # op's saved values are the only other suspects.
+            _check_finite(grad_x, f"{prim.name} (backward, gradient of input {argnum})", inputs,
+                          tensor, tensor._trace)
         if x._op is None and not create_graph:
             grad_x = _private_gradient(grad_x, grad, ans, args)
         _deliver(x, grad_x, pending, heap)
