@@ -67,8 +67,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "name", "_requires_grad", "_op", "_inputs", "_params", "_seq",
-                 "_version", "_pending", "_hooks", "_retains_grad", "_scope", "_trace",
-                 "__weakref__")
+                 "_version", "_hooks", "_retains_grad", "_scope", "_trace", "__weakref__")
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
@@ -76,7 +75,7 @@ class Tensor:
         self.grad = None
         self.name = name
         self._requires_grad = False
-        self._op = self._inputs = self._params = self._pending = None
+        self._op = self._inputs = self._params = None
         self._hooks = self._scope = self._trace = None
         self._retains_grad = False
         self._seq = next(_engine._sequence)
@@ -89,7 +88,7 @@ class Tensor:
         """Wrap an op's output array; it requires grad exactly when ``op`` is recorded."""
         t = object.__new__(Tensor)
         t.data = data
-        t.grad = t.name = t._pending = t._hooks = t._scope = t._trace = None
+        t.grad = t.name = t._hooks = t._scope = t._trace = None
         t._requires_grad = op is not None
         t._op = op
         t._inputs = inputs

@@ -446,3 +446,155 @@ def test_default_generator_is_seeded_so_scripts_repeat():
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout for _ in range(2)}
     assert len(runs) == 1
+
+
+# --- backward state is per call -----------------------------------------------------------
+
+
+def _graph_with_a_shared_intermediate():
+    """x, w, and two losses through one intermediate ``shared = x * w``.
+
+    ``outer`` = sum(2 shared) + sum(3 shared) (d/dx = 5 w, d/dw = 5 sum(x)); ``inner`` =
+    sum(shared^2) (d/dx = 2 x w^2, d/dw = 2 w sum(x^2)). The outer walk reaches ``shared``
+    from ``late`` first and then runs the hooks of ``early`` while ``shared``'s gradient is
+    half gathered.
+    """
+    x = ag.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    w = ag.tensor(3.0, dtype="float64", requires_grad=True)
+    shared = x * w
+    inner = (shared * shared).sum()
+    early, late = shared * 2.0, shared * 3.0
+    return x, w, early, early.sum() + late.sum(), inner
+
+
+def test_grad_inside_a_hook_of_another_backward_sees_only_its_own_walk():
+    x, w, early, outer, inner = _graph_with_a_shared_intermediate()
+    seen = {}
+
+    def hook(grad):
+        seen["x"], seen["w"] = ag.grad(inner, [x, w], retain_graph=True)
+
+    early.register_hook(hook)
+    outer.backward()
+    np.testing.assert_array_equal(seen["x"].numpy(), [18.0, 36.0])  # 2 x w^2
+    assert seen["w"].item() == 30.0  # 2 w (1 + 4)
+    np.testing.assert_array_equal(x.grad.numpy(), [15.0, 15.0])  # 5 w
+    assert w.grad.item() == 15.0  # 5 (1 + 2)
+
+
+def test_backward_inside_a_hook_of_grad_writes_only_its_own_contribution():
+    x, w, early, outer, inner = _graph_with_a_shared_intermediate()
+    early.register_hook(lambda grad: inner.backward(retain_graph=True))
+    gx, gw = ag.grad(outer, [x, w])
+    np.testing.assert_array_equal(gx.numpy(), [15.0, 15.0])  # 5 w: nothing of inner's
+    assert gw.item() == 15.0
+    np.testing.assert_array_equal(x.grad.numpy(), [18.0, 36.0])  # inner's alone
+    assert w.grad.item() == 30.0
+
+
+# --- a backward that raises writes no .grad -----------------------------------------------
+
+
+def _small_mlp():
+    """A 3-4-3-1 tanh network: its six parameters, loss, first hidden layer and input data.
+
+    Each layer's parameters are created just before the layer runs (as lazily built layers
+    are), so the walk reaches the later layers' parameters before the first layer. Also
+    returns the loss's gradients computed by hand with NumPy (independent of the engine): one
+    per parameter, then that of the first hidden layer.
+    """
+    rng = np.random.default_rng(7)
+    data = rng.normal(size=(5, 3))
+    values = [rng.normal(size=shape) for shape in [(3, 4), (4,), (4, 3), (3,), (3, 1), (1,)]]
+    params = []
+
+    def layer(inputs, index):
+        weight, bias = (ag.tensor(values[i], requires_grad=True) for i in (index, index + 1))
+        params.extend([weight, bias])
+        return inputs @ weight + bias
+
+    inputs = ag.tensor(data)
+    first = ag.tanh(layer(inputs, 0))
+    second = ag.tanh(layer(first, 2))
+    loss = (layer(second, 4) ** 2).sum()
+
+    v1, c1, v2, c2, v3, c3 = values
+    h1 = np.tanh(data @ v1 + c1)
+    h2 = np.tanh(h1 @ v2 + c2)
+    g_out = 2 * (h2 @ v3 + c3)
+    g_h2 = g_out @ v3.T * (1 - h2 ** 2)
+    g_first = g_h2 @ v2.T
+    g_h1 = g_first * (1 - h1 ** 2)
+    expected = [data.T @ g_h1, g_h1.sum(0), h1.T @ g_h2, g_h2.sum(0), h2.T @ g_out, g_out.sum(0)]
+    return params, loss, first, inputs, expected + [g_first]
+
+
+def _assert_grads(params, expected):
+    for param, want in zip(params, expected):
+        if want is None:
+            assert param.grad is None
+        else:
+            np.testing.assert_allclose(param.grad.numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+def test_a_hook_that_raises_halfway_changes_no_grad_and_a_retry_counts_once():
+    params, loss, first, _, expected = _small_mlp()
+    previous = np.full((3, 1), 0.5)
+    params[4].grad = ag.tensor(previous.copy())  # the last weight already holds a gradient
+    first.retain_grad()
+
+    def failing_hook(grad):
+        raise ArithmeticError("boom")
+
+    handle = first.register_hook(failing_hook)  # runs after the last two layers are done
+    with pytest.raises(ArithmeticError, match="boom"):
+        loss.backward(retain_graph=True)
+    _assert_grads(params, [None, None, None, None, previous, None])
+    assert first.grad is None
+    handle.remove()
+    loss.backward()
+    expected[4] = expected[4] + previous
+    _assert_grads(params, expected[:6])
+    np.testing.assert_allclose(first.grad.numpy(), expected[6], rtol=1e-12, atol=1e-12)
+
+
+def test_an_error_in_a_vjp_halfway_changes_no_grad():
+    params, loss, _, inputs, _ = _small_mlp()
+    inputs.add_(1.0)  # the first matmul saved the old data
+    with pytest.raises(RuntimeError, match=r"backward: input 0 of 'matmul' .* was changed in "
+                                           r"place"):
+        loss.backward()
+    _assert_grads(params, [None] * 6)
+
+
+# --- accumulation of differentiable gradients; ag.grad through a requested tensor ----------
+
+
+def test_second_create_graph_backward_accumulates_and_stays_differentiable():
+    x = ag.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    (x ** 2).sum().backward(create_graph=True)
+    (x ** 3).sum().backward(create_graph=True)
+    values = x.numpy()
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * values + 3 * values ** 2)
+    assert x.grad.requires_grad
+    (second,) = ag.grad(x.grad.sum(), x)
+    np.testing.assert_array_equal(second.numpy(), 2 + 6 * values)
+
+
+def test_plain_backward_after_a_create_graph_one_accumulates_and_keeps_the_graph():
+    x = ag.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    (x ** 2).sum().backward(create_graph=True)
+    (x ** 3).sum().backward()
+    values = x.numpy()
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * values + 3 * values ** 2)
+    assert x.grad.requires_grad
+    (second,) = ag.grad(x.grad.sum(), x)  # the plain backward's 3 x^2 is a constant
+    np.testing.assert_array_equal(second.numpy(), [2.0, 2.0])
+
+
+def test_grad_of_a_tensor_and_its_ancestor_propagates_through_the_tensor():
+    x = ag.tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+    h = 3 * x
+    gx, gh = ag.grad((h * h).sum() + x.sum(), [x, h])
+    np.testing.assert_array_equal(gx.numpy(), 18 * x.numpy() + 1)
+    np.testing.assert_array_equal(gh.numpy(), 6 * x.numpy())
