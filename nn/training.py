@@ -180,11 +180,37 @@ def _loss_value(loss: Any) -> float:
 # --- data -------------------------------------------------------------------------------------
 
 
-def _as_loader(data: Any, batch_size: int, shuffle: bool, where: str) -> DataLoader:
+def _model_float_dtype(model: Any) -> np.dtype | None:
+    """The dtype of the model's first float parameter (None for a model without any)."""
+    parameters = getattr(model, "parameters", None)
+    for parameter in parameters() if callable(parameters) else ():
+        if parameter.dtype.kind == "f":
+            return parameter.dtype
+    return None
+
+
+def _as_model_constants(model: Any, fields: Sequence[Any]) -> tuple[Any, ...]:
+    """Float NumPy arrays converted once to the model's float dtype; the rest as given.
+
+    NumPy data are constants, and constants take the float dtype of the tensors they meet
+    (README, "Dtypes"): scikit-learn's float64 arrays fed to a float32 model train in float32,
+    as they would in any op. Tensors keep their dtype (a float64 tensor into a float32 layer
+    is the layer's clear error), integer labels stay integers.
+    """
+    dtype = _model_float_dtype(model)
+    return tuple(field.astype(dtype) if dtype is not None and isinstance(field, np.ndarray)
+                 and field.dtype.kind == "f" and field.dtype != dtype else field
+                 for field in fields)
+
+
+def _as_loader(data: Any, batch_size: int, shuffle: bool, where: str, model: Any
+               ) -> DataLoader:
     """A DataLoader as is, or a tuple ``(x, y)`` of arrays/tensors batched into one (which
-    shuffles, if asked, from ``ag.default_generator()`` at each epoch)."""
+    shuffles, if asked, from ``ag.default_generator()`` at each epoch); float NumPy arrays
+    take the model's dtype."""
     if isinstance(data, (tuple, list)) and len(data) == 2:
-        data = DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=shuffle)
+        data = DataLoader(TensorDataset(*_as_model_constants(model, data)),
+                          batch_size=batch_size, shuffle=shuffle)
     if not isinstance(data, DataLoader):
         raise TypeError(f"{where}: expected a DataLoader or a tuple (inputs, targets) of arrays "
                         f"or tensors, got {type(data).__name__}")
@@ -237,7 +263,7 @@ def evaluate(model: Any, data: Any, loss_fn: Callable | None,
     pass ``metrics=["accuracy"]`` with ``loss_fn=None``). Returns e.g.
     ``{"loss": 0.31, "accuracy": 0.9}``; the model's train/eval mode is restored.
     """
-    loader = _as_loader(data, batch_size, False, "evaluate")
+    loader = _as_loader(data, batch_size, False, "evaluate", model)
     return _evaluate_loader(model, loader, loss_fn, _metric_functions(metrics, loss_fn,
                                                                       "evaluate"))
 
@@ -245,11 +271,13 @@ def evaluate(model: Any, data: Any, loss_fn: Callable | None,
 def predict(model: Any, x: Any, batch_size: int = 256) -> Tensor:
     """Outputs of ``model`` on all of ``x``, in batches, in eval mode, without a graph.
 
-    ``x`` is an array or Tensor (split into batches of ``batch_size``) or a DataLoader (the
-    first field of each batch is the input). Returns one Tensor with the batch outputs
-    concatenated along the first axis; the model's train/eval mode is restored.
+    ``x`` is an array or Tensor (split into batches of ``batch_size``; a float array takes the
+    model's dtype) or a DataLoader (the first field of each batch is the input). Returns one
+    Tensor with the batch outputs concatenated along the first axis; the model's train/eval
+    mode is restored.
     """
-    loader = x if isinstance(x, DataLoader) else DataLoader(TensorDataset(x), batch_size)
+    loader = x if isinstance(x, DataLoader) else DataLoader(
+        TensorDataset(*_as_model_constants(model, (x,))), batch_size)
     with _inference_mode(model):
         outputs = [model(batch[0]).data for batch in loader]
     return ag.tensor(np.concatenate(outputs))
@@ -577,9 +605,9 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
     ``on_train_end`` is not called). Whatever happens, the model's train/eval mode is restored.
     """
     _check_fit_arguments(model, loss_fn, optimizer, epochs)
-    train_loader = _as_loader(train_data, batch_size, shuffle, "fit")
+    train_loader = _as_loader(train_data, batch_size, shuffle, "fit", model)
     val_loader = None if val_data is None else _as_loader(val_data, batch_size, False,
-                                                          "fit (val_data)")
+                                                          "fit (val_data)", model)
     metric_functions = _metric_functions(metrics, loss_fn, "fit")
     progress_report = _Progress(_progress_mode(progress), epochs)
     training = _Training(model, loss_fn, optimizer, metric_functions, terminate_on_nan)

@@ -553,3 +553,22 @@ def test_threads_fitting_with_seeds_match_running_one_after_the_other():
     finally:
         sys.setswitchinterval(switch_interval)
     assert [results[seed] for seed in seeds] == sequential
+
+
+def test_fit_evaluate_and_predict_train_a_float32_model_on_float64_numpy_data():
+    # scikit-learn's arrays are float64; as constants they take the model's dtype (README,
+    # "Dtypes"), so the run stays float32 and gives the numbers of float32 data.
+    rng = np.random.default_rng(0)
+    x64 = rng.normal(size=(64, 2))
+    y64 = (x64[:, :1] > 0).astype(np.float64)
+    histories = []
+    for x, y in [(x64, y64), (x64.astype(np.float32), y64.astype(np.float32))]:
+        ag.manual_seed(0)
+        model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+        history = nn.fit(model, nn.BCEWithLogitsLoss(), nn.optim.SGD(model.parameters(), lr=0.5),
+                         (x, y), epochs=3, batch_size=16, progress=False)
+        histories.append(history["train_loss"])
+        assert all(p.dtype == np.float32 for p in model.parameters())
+        assert nn.predict(model, x).dtype == np.float32
+        assert nn.evaluate(model, (x, y), nn.BCEWithLogitsLoss())["loss"] > 0
+    assert histories[0] == histories[1]
