@@ -574,6 +574,11 @@ NOT_TENSOR_OPS: dict[str, str] = {
     "zero_grad": "clears .grad", "detach": "cuts the graph; tested in the engine tests",
     "shape": "array fact", "ndim": "array fact", "size": "array fact", "dtype": "array fact",
     "numpy": "returns the array", "item": "Python conversion", "tolist": "Python conversion",
-    **{name: "in-place change outside the graph, not differentiable (engine tests check it)"
-       for name in ("add_", "sub_", "mul_", "div_", "fill_", "zero_", "copy_", "__setitem__")},
+    "data": "the array itself; assignment is an in-place change (tests/test_in_place.py)",
+    **{name: "in-place change outside the graph, not differentiable (tests/test_in_place.py)"
+       for name in ("fill_", "zero_", "copy_", "__setitem__")},
+    **{name: "in place; on a computed tensor it records the entry's op (add, sub, mul, div, "
+             "pow), whose gradients tests/test_in_place.py checks by hand"
+       for name in ("add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__",
+                    "__itruediv__", "__ipow__")},
 }
