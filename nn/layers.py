@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
+from autograd_lite.engine import mark_changed_in_place
 
 from . import functional as F
 from . import init
@@ -129,7 +130,8 @@ class _BatchNorm(Module):
                            self.training or not self.track_running_stats, momentum, self.eps)
         # Counted only once batch_norm accepted the batch, so a rejected one leaves no trace.
         if updates_statistics:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.data[...] += 1
+            mark_changed_in_place(self.num_batches_tracked, F.RUNNING_STATISTICS)
         return out
 
     def extra_repr(self) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
+from autograd_lite.engine import mark_changed_in_place
 
 
 class Parameter(Tensor):
@@ -355,6 +356,7 @@ class Module:
                                "strict=False to skip missing and unexpected keys)")
         for name, value in values.items():
             targets[name].data[...] = value
+            mark_changed_in_place(targets[name], "load_state_dict")
         return _IncompatibleKeys(missing, unexpected)
 
     # --- printing ----------------------------------------------------------------------------
