@@ -56,7 +56,8 @@ def mark_changed_in_place(tensor: Tensor, writer: str) -> None:
 
     The one mechanism behind every in-place write (``Tensor.add_`` & co., ``+=``, ``t.data =``,
     optimizer steps, ``load_state_dict``, BatchNorm's running statistics): call it right after
-    writing into the array. ``writer`` is a short description for error messages
+    writing into the array (public as ``ag.mark_changed_in_place`` for writers outside the
+    core, such as nn's optimizers). ``writer`` is a short description for error messages
     (``"optimizer.step (SGD)"``, ``"+= (in place)"``). Ops created before the change that
     saved the tensor can no longer compute a correct gradient; ``backward`` checks the stamps
     and raises, naming the writer, instead.

@@ -14,7 +14,6 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
-from autograd_lite.engine import mark_changed_in_place
 
 from .conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401 - re-exported as F.conv2d, ...
 
@@ -168,8 +167,8 @@ def batch_norm(x: Any, running_mean: Tensor | None, running_var: Tensor | None,
                                       + momentum * mean.data.reshape(channels))
             running_var.data[...] = ((1 - momentum) * running_var.data
                                      + momentum * var.data.reshape(channels) * count / (count - 1))
-            mark_changed_in_place(running_mean, RUNNING_STATISTICS)
-            mark_changed_in_place(running_var, RUNNING_STATISTICS)
+            ag.mark_changed_in_place(running_mean, RUNNING_STATISTICS)
+            ag.mark_changed_in_place(running_var, RUNNING_STATISTICS)
     else:
         mean = running_mean.data.reshape(per_channel)
         var = running_var.data.reshape(per_channel)

@@ -13,7 +13,6 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
-from autograd_lite.engine import mark_changed_in_place
 
 from . import functional as F
 from . import init
@@ -131,7 +130,7 @@ class _BatchNorm(Module):
         # Counted only once batch_norm accepted the batch, so a rejected one leaves no trace.
         if updates_statistics:
             self.num_batches_tracked.data[...] += 1
-            mark_changed_in_place(self.num_batches_tracked, F.RUNNING_STATISTICS)
+            ag.mark_changed_in_place(self.num_batches_tracked, F.RUNNING_STATISTICS)
         return out
 
     def extra_repr(self) -> str:

@@ -16,7 +16,6 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
-from autograd_lite.engine import mark_changed_in_place
 
 
 class Parameter(Tensor):
@@ -356,7 +355,7 @@ class Module:
                                "strict=False to skip missing and unexpected keys)")
         for name, value in values.items():
             targets[name].data[...] = value
-            mark_changed_in_place(targets[name], "load_state_dict")
+            ag.mark_changed_in_place(targets[name], "load_state_dict")
         return _IncompatibleKeys(missing, unexpected)
 
     # --- printing ----------------------------------------------------------------------------

@@ -23,7 +23,6 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
-from autograd_lite.engine import mark_changed_in_place
 
 # Options that must not be negative, whatever the optimizer.
 _NON_NEGATIVE = ("lr", "eps", "weight_decay", "momentum", "dampening", "alpha", "lr_decay",
@@ -163,7 +162,7 @@ class Optimizer:
             np.subtract(p.data, descent, out=p.data)
             self._spare[id(p)] = self.state.get(id(p), {})
             self.state[id(p)] = new_state
-            mark_changed_in_place(p, writer)
+            ag.mark_changed_in_place(p, writer)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], spare: dict[str, Any]

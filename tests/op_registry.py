@@ -547,6 +547,7 @@ NOT_OPS: dict[str, str] = {
     "zeros": "factory", "ones": "factory", "full": "factory", "zeros_like": "factory",
     "ones_like": "factory", "arange": "factory", "linspace": "factory", "eye": "factory",
     "rand": "random factory", "randn": "random factory",
+    "mark_changed_in_place": "stamps an in-place write (tests/test_in_place*.py)",
     "manual_seed": "seeds the random generator", "default_generator": "returns the generator",
     "set_default_dtype": "configuration", "get_default_dtype": "configuration",
     "no_grad": "grad-mode context manager", "enable_grad": "grad-mode context manager",
