@@ -13,7 +13,8 @@ from .tensor import (
     ones_like, rand, randn, set_default_dtype, tensor, zeros, zeros_like,
 )
 from .engine import (
-    detect_anomaly, enable_grad, grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled,
+    detect_anomaly, enable_grad, grad, is_grad_enabled, mark_changed_in_place, name_scope,
+    no_grad, set_grad_enabled,
 )
 from .ops import *  # noqa: F403 - the public ops, listed in ops.PUBLIC_OPS
 from .ops import PUBLIC_OPS
@@ -28,8 +29,8 @@ __all__ = [
     "Tensor", "arange", "default_generator", "eye", "full", "get_default_dtype", "linspace",
     "manual_seed", "ones", "ones_like", "rand", "randn", "set_default_dtype", "tensor", "zeros",
     "zeros_like",
-    "detect_anomaly", "enable_grad", "grad", "is_grad_enabled", "name_scope", "no_grad",
-    "set_grad_enabled",
+    "detect_anomaly", "enable_grad", "grad", "is_grad_enabled", "mark_changed_in_place",
+    "name_scope", "no_grad", "set_grad_enabled",
     "log_softmax", "softmax",
     "GradcheckError", "gradcheck", "gradgradcheck",
     "GraphvizNotFoundError", "capture_grads", "draw_graph", "save_graph",

@@ -51,14 +51,20 @@ _sequence = itertools.count(1)
 _last_change_in_place = 0  # sequence stamp of the latest in-place change, anywhere
 
 
-def mark_changed_in_place(tensor: Tensor) -> None:
-    """Record that ``tensor``'s data just changed in place (called by ``Tensor.add_`` & co.).
+def mark_changed_in_place(tensor: Tensor, writer: str) -> None:
+    """Record that ``tensor``'s data just changed in place, and who changed it.
 
-    Ops created before the change that saved the tensor can no longer compute a correct
-    gradient; ``backward`` checks the stamps and raises instead.
+    The one mechanism behind every in-place write (``Tensor.add_`` & co., ``+=``, ``t.data =``,
+    optimizer steps, ``load_state_dict``, BatchNorm's running statistics): call it right after
+    writing into the array (public as ``ag.mark_changed_in_place`` for writers outside the
+    core, such as nn's optimizers). ``writer`` is a short description for error messages
+    (``"optimizer.step (SGD)"``, ``"+= (in place)"``). Ops created before the change that
+    saved the tensor can no longer compute a correct gradient; ``backward`` checks the stamps
+    and raises, naming the writer, instead.
     """
     global _last_change_in_place
     _last_change_in_place = tensor._version = next(_sequence)
+    tensor._changed_by = writer
 
 
 def is_grad_enabled() -> bool:
@@ -636,9 +642,10 @@ def _check_saved_values(tensor: Tensor) -> None:
         if saved._version > tensor._seq:
             raise RuntimeError(
                 f"backward: {role} of '{tensor._op.name}' (shape {saved.shape}) was changed "
-                f"in place after '{tensor._op.name}' used it, so its gradient would be wrong; "
-                f"change a copy instead (x = x + 1 rather than x.add_(1)), or make the change "
-                f"before using the tensor")
+                f"in place by {saved._changed_by} after '{tensor._op.name}' used it, so its "
+                f"gradient would be wrong; call backward() before the change (e.g. "
+                f"optimizer.step() after loss.backward()), change a copy instead (x = x + 1 "
+                f"rather than x += 1), or make the change before using the tensor")
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

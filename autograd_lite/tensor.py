@@ -38,7 +38,7 @@ def get_default_dtype() -> np.dtype:
 def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
     """Convert user data to an array: Python numbers -> default float dtype, arrays keep theirs."""
     if isinstance(data, Tensor):
-        array = data.data
+        array = data._data
     elif isinstance(data, np.ndarray):
         array = data
     else:
@@ -66,12 +66,15 @@ class Tensor:
     hold indices, labels and masks and cannot require grad.
     """
 
-    __slots__ = ("data", "grad", "name", "_requires_grad", "_op", "_inputs", "_params", "_seq",
-                 "_version", "_hooks", "_retains_grad", "_scope", "_trace", "__weakref__")
+    # ``_changed_by`` stays unset until the first in-place change (read it with getattr), so that
+    # making a tensor costs no extra store.
+    __slots__ = ("_data", "grad", "name", "_requires_grad", "_op", "_inputs", "_params", "_seq",
+                 "_version", "_changed_by", "_hooks", "_retains_grad", "_scope", "_trace",
+                 "__weakref__")
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
-        self.data = _to_array(data, dtype, "tensor")
+        self._data = _to_array(data, dtype, "tensor")
         self.grad = None
         self.name = name
         self._requires_grad = False
@@ -87,7 +90,7 @@ class Tensor:
     def _from_op(data: np.ndarray, op: Any, inputs: Any, params: Any, seq: int) -> Tensor:
         """Wrap an op's output array; it requires grad exactly when ``op`` is recorded."""
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad = t.name = t._hooks = t._scope = t._trace = None
         t._requires_grad = op is not None
         t._op = op
@@ -107,9 +110,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise TypeError(f"requires_grad: only float tensors can require grad, but this "
-                            f"tensor has dtype {self.data.dtype}; convert it first, e.g. "
+                            f"tensor has dtype {self._data.dtype}; convert it first, e.g. "
                             f"ag.tensor(data, dtype='float32')")
         if not value and self._op is not None:
             raise RuntimeError("requires_grad: cannot turn off gradients of a non-leaf tensor; "
@@ -168,90 +171,231 @@ class Tensor:
         """Forget the accumulated gradient (``.grad = None``)."""
         self.grad = None
 
-    # --- in-place changes: only outside the graph ------------------------------------------
+    # --- in-place changes -------------------------------------------------------------------
+    # Every write into a tensor's values goes through engine.mark_changed_in_place, so that
+    # backward can refuse a value that an op saved before the write.
 
-    def _change_in_place(self, name: str, update: Callable[[np.ndarray], Any]) -> Tensor:
-        """Apply ``update`` to ``self.data`` in place and stamp the tensor as changed.
+    @property
+    def data(self) -> np.ndarray:
+        """The NumPy array holding the values (shared, not copied).
 
-        A tensor that requires grad may only change in place with grad mode off (optimizer
-        steps). Any other tensor may, and backward then refuses to use a value that an op
-        saved before the change (see ``engine.mark_changed_in_place``).
+        Assigning ``t.data = array`` replaces the array outside the graph, as in PyTorch, and
+        counts as an in-place change. The value must be a NumPy array of numbers, of a float
+        dtype when the tensor requires grad; a Tensor gives its array, so micrograd's
+        ``p.data -= lr * p.grad`` works. Raises TypeError for anything else.
         """
-        if self._requires_grad and _engine.STATE.grad_enabled:
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if isinstance(value, Tensor):
+            value = value._data
+        elif not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+            kind = (f"an array of dtype {value.dtype}" if isinstance(value, np.ndarray)
+                    else f"a {type(value).__name__}")
+            raise TypeError(f"Tensor.data: expected a NumPy array of numbers, got {kind}; "
+                            f"assign an array (e.g. p.data = p.data - lr * p.grad.data), or "
+                            f"write values into the tensor with p.copy_(values)")
+        if self._requires_grad and value.dtype.kind != "f":
+            raise TypeError(f"Tensor.data: the tensor requires grad, so its data must have a "
+                            f"float dtype, got {value.dtype}; convert it first, e.g. "
+                            f"array.astype('float32')")
+        self._data = value
+        _engine.mark_changed_in_place(self, "Tensor.data assignment")
+
+    def _refuse_in_place(self, name: str, source: Any) -> None:
+        """Raise if changing this tensor in place with grad mode on would lose a gradient."""
+        if self._requires_grad and self._op is None:
             raise RuntimeError(
-                f"{name}: cannot change a tensor that requires grad in place while grad mode "
-                f"is on, because the graph may need its old value; use the out-of-place form "
-                f"(x = x + y), or update under `with ag.no_grad():` as optimizers do")
+                f"{name}: cannot change a leaf tensor that requires grad (shape {self.shape}) "
+                f"in place while grad mode is on, because the graph would lose the value it "
+                f"was created with; update it under `with ag.no_grad():` as optimizers do "
+                f"(with ag.no_grad(): p -= lr * p.grad, or p.sub_(lr * p.grad)), or make a new "
+                f"tensor out of place (p = p - lr * p.grad)")
+        if self._requires_grad:
+            raise RuntimeError(
+                f"{name}: cannot change a tensor computed by '{self._op.name}' in place while "
+                f"grad mode is on, because {name} records no graph; compute a new tensor "
+                f"instead (e.g. ag.where(mask, value, y) rather than y[mask] = value), or "
+                f"change it under `with ag.no_grad():` if no gradient should flow through it")
+        if isinstance(source, Tensor) and source._requires_grad:
+            raise RuntimeError(
+                f"{name}: the source requires grad, but {name} records no graph, so its "
+                f"gradient would be lost; build the tensor out of place (ag.stack, "
+                f"ag.concatenate, ag.where), or pass source.detach() if no gradient should "
+                f"flow to it")
+
+    def _explained(self, name: str, error: Exception) -> Exception:
+        """Re-raise NumPy's error of an in-place write as the same kind, naming ``name``."""
+        kind = TypeError if isinstance(error, TypeError) else ValueError
+        fix = ("; an in-place result keeps the tensor's dtype, so convert it first "
+               "(x = x.astype('float32')) or compute a new tensor (x = x + y)"
+               if "Cannot cast" in str(error) else "")
+        return kind(f"{name}: {error} (tensor of shape {self.shape}, dtype {self.dtype}){fix}")
+
+    def _change_in_place(self, name: str, update: Callable[[np.ndarray], Any],
+                         source: Any = None) -> Tensor:
+        """Apply ``update`` to ``self._data`` in place, outside the graph, and stamp the change.
+
+        With grad mode on, a tensor that requires grad or a ``source`` that does is refused
+        (``_refuse_in_place``); NumPy's errors are re-raised naming ``name``.
+        """
+        if _engine.STATE.grad_enabled:
+            self._refuse_in_place(name, source)
         try:
-            update(self.data)
+            update(self._data)
         except (TypeError, ValueError) as error:
-            kind = TypeError if isinstance(error, TypeError) else ValueError
-            raise kind(f"{name}: {error} (tensor of shape {self.shape}, dtype "
-                       f"{self.dtype})") from None
-        _engine.mark_changed_in_place(self)
+            raise self._explained(name, error) from None
+        _engine.mark_changed_in_place(self, _writer(name))
         return self
 
-    def _ufunc_in_place(self, name: str, ufunc: np.ufunc, other: Any) -> Tensor:
-        value = other.data if isinstance(other, Tensor) else other
+    def _arithmetic_in_place(self, name: str, ufunc: np.ufunc, op: Callable, other: Any
+                             ) -> Tensor:
+        """``self = op(self, other)`` in place, with NumPy's same_kind casting.
+
+        Outside the graph (grad mode off, or nothing requires grad) the ufunc writes into the
+        array. Otherwise the op is recorded, as PyTorch does, see ``_record_in_place``; a leaf
+        that requires grad is refused.
+        """
+        if _engine.STATE.grad_enabled and (
+                self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
+            if self._requires_grad and self._op is None:
+                self._refuse_in_place(name, other)
+            return self._record_in_place(name, ufunc, op, other)
+        value = other._data if isinstance(other, Tensor) else other
         return self._change_in_place(
             name, lambda data: ufunc(data, value, out=data, casting="same_kind"))
 
+    def _record_in_place(self, name: str, ufunc: np.ufunc, op: Callable, other: Any
+                         ) -> Tensor:
+        """Rebase this tensor's history in place: it becomes the output of ``op(old, other)``.
+
+        The graph records ops on their output tensors, so the history this tensor had moves to
+        a new tensor holding a copy of the old value (the old op's VJP may need it); the hooks
+        registered so far move with it, as PyTorch's do. Ops recorded earlier that used this
+        tensor still point at it, so backward through them meets the new version and raises.
+        The recorded op runs on the old value; its result is checked against this tensor's
+        shape and dtype before anything changes, then written into the same array, so every
+        reference to the tensor and every view of its array sees the new value.
+        """
+        previous = Tensor._from_op(self._data.copy(), self._op, self._inputs, self._params,
+                                   self._seq)
+        previous.name, previous._version = self.name, self._version
+        previous._hooks, previous._scope, previous._trace = self._hooks, self._scope, self._trace
+        if hasattr(self, "_changed_by"):
+            previous._changed_by = self._changed_by
+        try:
+            result = op(previous, previous if other is self else other)
+            if result.shape != self.shape:
+                raise ValueError(f"non-broadcastable output operand with shape {self.shape} "
+                                 f"doesn't match the broadcast shape {result.shape}")
+            if not np.can_cast(result.dtype, self.dtype, "same_kind"):
+                raise TypeError(f"Cannot cast ufunc '{ufunc.__name__}' output from "
+                                f"dtype('{result.dtype}') to dtype('{self.dtype}') with casting "
+                                f"rule 'same_kind'")
+        except (TypeError, ValueError) as error:
+            raise self._explained(name, error) from None
+        np.copyto(self._data, result._data, casting="same_kind")
+        _engine.mark_changed_in_place(self, _writer(name))
+        self._op, self._inputs, self._params = result._op, result._inputs, result._params
+        self._requires_grad = True
+        # Numbered after the version stamp: this op saw the new value, earlier ones did not.
+        self._seq = next(_engine._sequence)
+        self._hooks, self._scope, self._trace = None, result._scope, result._trace
+        self._retains_grad = self._retains_grad or result._retains_grad
+        return self
+
     def add_(self, other: Any) -> Tensor:
-        """In place: self += other (broadcast to self's shape). Returns self."""
-        return self._ufunc_in_place("add_", np.add, other)
+        """In place: self += other (broadcast to self's shape). Returns self.
+
+        Recorded in the graph like ``+=`` (see ``__iadd__``).
+        """
+        return self._arithmetic_in_place("add_", np.add, _ops.add, other)
 
     def sub_(self, other: Any) -> Tensor:
         """In place: self -= other. Returns self."""
-        return self._ufunc_in_place("sub_", np.subtract, other)
+        return self._arithmetic_in_place("sub_", np.subtract, _ops.sub, other)
 
     def mul_(self, other: Any) -> Tensor:
         """In place: self *= other. Returns self."""
-        return self._ufunc_in_place("mul_", np.multiply, other)
+        return self._arithmetic_in_place("mul_", np.multiply, _ops.mul, other)
 
     def div_(self, other: Any) -> Tensor:
         """In place: self /= other. Returns self."""
-        return self._ufunc_in_place("div_", np.true_divide, other)
+        return self._arithmetic_in_place("div_", np.true_divide, _ops.div, other)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        """``x += y`` changes x in place, as in NumPy and PyTorch (every reference sees it).
+
+        Under ``no_grad``, or when nothing involved requires grad, the array is updated and
+        the version bumped. With grad mode on, a tensor computed by an op gets the addition
+        recorded as its new history (gradients as in PyTorch); a leaf that requires grad is
+        refused (RuntimeError: update parameters under ``with ag.no_grad():``). The result
+        must fit self's shape and cast to its dtype with NumPy's same_kind rule (an integer
+        tensor ``+= 0.5`` raises TypeError; a shape mismatch raises ValueError).
+        """
+        return self._arithmetic_in_place("+=", np.add, _ops.add, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        """``x -= y`` in place; the rules of ``__iadd__``."""
+        return self._arithmetic_in_place("-=", np.subtract, _ops.sub, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        """``x *= y`` in place; the rules of ``__iadd__``."""
+        return self._arithmetic_in_place("*=", np.multiply, _ops.mul, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        """``x /= y`` in place; the rules of ``__iadd__`` (an integer tensor raises)."""
+        return self._arithmetic_in_place("/=", np.true_divide, _ops.div, other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        """``x **= y`` in place; the rules of ``__iadd__``."""
+        return self._arithmetic_in_place("**=", np.power, _ops.pow, other)
 
     def fill_(self, value: float) -> Tensor:
         """In place: set every element to ``value``. Returns self."""
-        return self._change_in_place("fill_", lambda data: data.fill(value))
+        return self._change_in_place("fill_", lambda data: data.fill(value), value)
 
     def zero_(self) -> Tensor:
         """In place: set every element to 0. Returns self."""
-        return self.fill_(0)
+        return self._change_in_place("zero_", lambda data: data.fill(0))
 
     def copy_(self, source: Any) -> Tensor:
-        """In place: copy ``source`` (broadcast to self's shape) into self. Returns self."""
-        value = source.data if isinstance(source, Tensor) else source
-        return self._change_in_place("copy_", lambda data: np.copyto(data, value,
-                                                                      casting="same_kind"))
+        """In place: copy ``source`` (broadcast to self's shape) into self. Returns self.
+
+        Records no graph: with grad mode on, a ``source`` that requires grad is refused.
+        """
+        value = source._data if isinstance(source, Tensor) else source
+        return self._change_in_place(
+            "copy_", lambda data: np.copyto(data, value, casting="same_kind"), source)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """In place: ``self[index] = value`` (same rules as ``fill_``/``copy_``)."""
-        value = value.data if isinstance(value, Tensor) else value
-        self._change_in_place("__setitem__", lambda data: data.__setitem__(index, value))
+        array = value._data if isinstance(value, Tensor) else value
+        self._change_in_place("__setitem__", lambda data: data.__setitem__(index, array),
+                              value)
 
     def detach(self) -> Tensor:
         """Return a tensor sharing this data, outside the graph (it does not require grad)."""
-        return Tensor._from_op(self.data, None, None, None, next(_engine._sequence))
+        return Tensor._from_op(self._data, None, None, None, next(_engine._sequence))
 
     # --- array facts ------------------------------------------------------------------------
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def T(self) -> Tensor:
@@ -260,18 +404,18 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """Return the underlying array (shared, not copied)."""
-        return self.data
+        return self._data
 
     def item(self) -> float | int | bool:
         """Return the single element as a Python number; ValueError for other sizes."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only a tensor with one element can be converted to a "
                              f"Python number, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
         """Return the data as (nested) Python lists."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def astype(self, dtype: Any) -> Tensor:
         """Return a copy converted to ``dtype`` (differentiable between float dtypes)."""
@@ -293,12 +437,12 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """The data for NumPy: ``np.asarray(t)`` shares it, ``np.array(t)`` copies it."""
-        if copy is False and dtype is not None and np.dtype(dtype) != self.data.dtype:
-            raise ValueError(f"__array__: converting dtype {self.data.dtype} to "
+        if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
+            raise ValueError(f"__array__: converting dtype {self._data.dtype} to "
                              f"{np.dtype(dtype)} needs a copy, but copy=False was given")
         if dtype is not None:
-            return self.data.astype(dtype, copy=bool(copy))
-        return self.data.copy() if copy else self.data
+            return self._data.astype(dtype, copy=bool(copy))
+        return self._data.copy() if copy else self._data
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any
                         ) -> Any:
@@ -321,20 +465,20 @@ class Tensor:
         return _conversion.reduce_tensor(self)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor with shape {self.shape} is "
                              f"ambiguous; use .any() or .all() on .numpy()")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -345,11 +489,11 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4,
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4,
                                threshold=100, edgeitems=3)
         extras = []
-        if self.data.dtype != _default_dtype:
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype != _default_dtype:
+            extras.append(f"dtype={self._data.dtype}")
         if self.name is not None:
             extras.append(f"name={self.name!r}")
         if self._requires_grad:
@@ -538,6 +682,12 @@ class Tensor:
         return _ops.dot(self, other)
 
 
+def _writer(name: str) -> str:
+    """How an in-place change is described in backward's errors: ``+= (in place)``,
+    ``Tensor.add_``."""
+    return f"{name} (in place)" if name.endswith("=") else f"Tensor.{name}"
+
+
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
 
@@ -565,7 +715,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
     Example: ``ag.tensor([[1, 2], [3, 4]], requires_grad=True)``.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, np.ndarray):
         data = data.copy()
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)

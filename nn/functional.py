@@ -20,6 +20,7 @@ from .conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401 - re-exported as 
 from .inputs import layer_input
 
 REDUCTIONS = ("mean", "sum", "none")
+RUNNING_STATISTICS = "BatchNorm running statistics"  # the writer named by backward's errors
 
 
 def _as_tensor(x: Any) -> Tensor:
@@ -172,6 +173,8 @@ def batch_norm(x: Any, running_mean: Tensor | None, running_var: Tensor | None,
                                       + momentum * mean.data.reshape(channels))
             running_var.data[...] = ((1 - momentum) * running_var.data
                                      + momentum * var.data.reshape(channels) * count / (count - 1))
+            ag.mark_changed_in_place(running_mean, RUNNING_STATISTICS)
+            ag.mark_changed_in_place(running_var, RUNNING_STATISTICS)
     else:
         mean = running_mean.data.reshape(per_channel)
         var = running_var.data.reshape(per_channel)

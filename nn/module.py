@@ -363,6 +363,7 @@ class Module:
                                "strict=False to skip missing and unexpected keys)")
         for name, value in values.items():
             targets[name].data[...] = value
+            ag.mark_changed_in_place(targets[name], "load_state_dict")
         return _IncompatibleKeys(missing, unexpected)
 
     # --- printing ----------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 An optimizer holds parameter groups (dicts with ``"params"`` and that group's options) and a
 per-parameter ``state`` (momentum buffers, running averages). ``step()`` updates every parameter
-that has a gradient, in place on ``p.data`` under ``no_grad``, in the parameter's own dtype::
+that has a gradient, in place in the parameter's own dtype, all or nothing: every update and new
+state is computed first and then committed together, so an error (or Ctrl-C) during a step
+leaves every parameter and its state untouched. Each committed parameter is marked as changed in
+place, so a backward through values saved before the step raises instead of using the new
+weights::
 
     opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     opt.zero_grad()
@@ -32,7 +36,10 @@ class Optimizer:
     (one group each; options missing from a dict come from ``defaults``). Every parameter must be
     a float leaf tensor (an ``nn.Parameter`` is one) and may appear only once; a frozen one
     (``requires_grad=False``) is accepted and skipped, as it never gets a gradient.
-    Subclasses implement ``_update(param, grad, state, group)`` on NumPy arrays.
+    Subclasses implement ``_update(param, grad, state, group, spare) -> (descent, new_state)``
+    on NumPy arrays: it returns the amount to subtract from the parameter and the parameter's
+    new state (a new dict), and changes none of its arguments except the arrays of ``spare``,
+    which it may overwrite to hold the new state (see ``_reusable``).
 
     Raises ValueError for an empty parameter list, negative options, non-leaf or duplicate
     parameters, and TypeError for anything that is not a tensor.
@@ -42,6 +49,11 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[int, dict[str, Any]] = {}  # keyed by id(param): tensors are unhashable
+        # The state each parameter had before its current one. Nothing references it, so a
+        # step writes the new state into its arrays: allocating new long-lived arrays every
+        # step makes the allocator hand memory back to the system and fault it in again
+        # (Adam's step took 3x as long). It costs a second copy of the state.
+        self._spare: dict[int, dict[str, Any]] = {}
         if isinstance(params, Tensor):
             raise TypeError(f"{self._name}: params must be an iterable of tensors or of dicts, "
                             f"got a single Tensor; wrap it in a list: [{params.name or 'p'}]")
@@ -112,33 +124,49 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.data[...] = 0
+                    with ag.no_grad():
+                        p.grad.zero_()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; parameters without one are skipped.
 
         ``closure`` (optional) re-evaluates the model and returns the loss; it runs with grad
-        enabled before the update and its loss is returned.
+        enabled before the update and its loss is returned. All or nothing: the updates are
+        computed for every parameter before any is applied. Raises ValueError (changing
+        nothing) when a gradient's shape differs from its parameter's.
         """
         loss = None
         if closure is not None:
             with ag.enable_grad():
                 loss = closure()
-        with ag.no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    grad = p.grad.data
-                    if grad.shape != p.shape:
-                        raise ValueError(f"{self._name}.step: a parameter of shape {p.shape} "
-                                         f"has a gradient of shape {grad.shape}")
-                    grad = grad.astype(p.data.dtype, copy=False)
-                    self._update(p.data, grad, self.state.setdefault(id(p), {}), group)
+        updates = []
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                param, grad = p.data, p.grad.data
+                if grad.shape != param.shape:
+                    raise ValueError(f"{self._name}.step: a parameter of shape {param.shape} "
+                                     f"has a gradient of shape {grad.shape}")
+                grad = grad.astype(param.dtype, copy=False)
+                key = id(p)
+                updates.append((p, *self._update(param, grad, self.state.get(key, {}), group,
+                                                 self._spare.get(key, {}))))
+        self._commit(updates)
         return loss
 
+    def _commit(self, updates: list[tuple[Tensor, np.ndarray, dict[str, Any]]]) -> None:
+        """Apply the computed updates: a short loop with nothing left to compute or check."""
+        writer = f"optimizer.step ({self._name})"
+        for p, descent, new_state in updates:
+            np.subtract(p.data, descent, out=p.data)
+            self._spare[id(p)] = self.state.get(id(p), {})
+            self.state[id(p)] = new_state
+            ag.mark_changed_in_place(p, writer)
+
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+                group: dict[str, Any], spare: dict[str, Any]
+                ) -> tuple[np.ndarray, dict[str, Any]]:
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
@@ -201,6 +229,7 @@ class Optimizer:
         for saved, group in zip(saved_groups, self.param_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = new_state
+        self._spare = {}
 
     def __repr__(self) -> str:
         lines = [f"{self._name} ("]
@@ -231,19 +260,21 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
-    def _update(self, param, grad, state, group):
+    def _update(self, param, grad, state, group, spare):
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
         momentum = group["momentum"]
-        if momentum:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = state["momentum_buffer"] = grad.copy()
-            else:
-                buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad
-            grad = grad + momentum * buffer if group["nesterov"] else buffer
-        param -= group["lr"] * grad
+        if not momentum:
+            return group["lr"] * grad, {}
+        previous = state.get("momentum_buffer")
+        if previous is None:
+            buffer = grad.copy()
+        else:
+            buffer = np.multiply(previous, momentum,
+                                 out=_reusable(spare, "momentum_buffer", previous))
+            buffer += (1 - group["dampening"]) * grad if group["dampening"] else grad
+        direction = grad + momentum * buffer if group["nesterov"] else buffer
+        return group["lr"] * direction, {"momentum_buffer": buffer}
 
 
 class Adam(Optimizer):
@@ -262,29 +293,31 @@ class Adam(Optimizer):
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
                                   "weight_decay": weight_decay, "amsgrad": amsgrad})
 
-    def _update(self, param, grad, state, group):
+    def _update(self, param, grad, state, group, spare):
         lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
-        if decay and self.decoupled_weight_decay:
-            param *= 1 - lr * decay
-        elif decay:
+        if decay and not self.decoupled_weight_decay:
             grad = grad + decay * param
-        if not state:
-            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(param)
-        state["step"] += 1
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        step = state.get("step", 0) + 1
+        # Not PyTorch's lerp form m + (1 - b1) (g - m): with a steady gradient g - m becomes
+        # subnormal, and arithmetic on subnormals is several times slower.
+        exp_avg = _running_average(state, spare, "exp_avg", beta1, (1 - beta1) * grad)
+        exp_avg_sq = _running_average(state, spare, "exp_avg_sq", beta2,
+                                      _scaled_square(grad, beta2))
+        new_state = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+        second_moment = exp_avg_sq
         if group["amsgrad"]:
-            np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-            exp_avg_sq = state["max_exp_avg_sq"]
-        bias_correction1 = 1 - beta1 ** state["step"]
-        bias_correction2 = 1 - beta2 ** state["step"]
-        denominator = np.sqrt(exp_avg_sq / bias_correction2) + group["eps"]
-        param -= (lr / bias_correction1) * exp_avg / denominator
+            second_moment = new_state["max_exp_avg_sq"] = (
+                np.maximum(state["max_exp_avg_sq"], exp_avg_sq,
+                           out=_reusable(spare, "max_exp_avg_sq", exp_avg_sq))
+                if "max_exp_avg_sq" in state else exp_avg_sq.copy())
+        denominator = second_moment / (1 - beta2 ** step)
+        np.sqrt(denominator, out=denominator)
+        denominator += group["eps"]
+        descent = exp_avg * (lr / (1 - beta1 ** step))
+        descent /= denominator
+        if decay and self.decoupled_weight_decay:
+            descent += (lr * decay) * param  # p * (1 - lr * decay) - step, as one subtraction
+        return descent, new_state
 
 
 class AdamW(Adam):
@@ -318,34 +351,24 @@ class RMSprop(Optimizer):
                                   "weight_decay": weight_decay, "momentum": momentum,
                                   "centered": centered})
 
-    def _update(self, param, grad, state, group):
-        alpha = group["alpha"]
+    def _update(self, param, grad, state, group, spare):
+        alpha, momentum = group["alpha"], group["momentum"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
-        if not state:
-            state.update(step=0, square_avg=np.zeros_like(param))
-            if group["momentum"]:
-                state["momentum_buffer"] = np.zeros_like(param)
-            if group["centered"]:
-                state["grad_avg"] = np.zeros_like(param)
-        state["step"] += 1
-        square_avg = state["square_avg"]
-        square_avg *= alpha
-        square_avg += (1 - alpha) * grad * grad
+        square_avg = _running_average(state, spare, "square_avg", alpha,
+                                      _scaled_square(grad, alpha))
+        new_state = {"step": state.get("step", 0) + 1, "square_avg": square_avg}
         if group["centered"]:
-            grad_avg = state["grad_avg"]
-            grad_avg *= alpha
-            grad_avg += (1 - alpha) * grad
+            grad_avg = _running_average(state, spare, "grad_avg", alpha, (1 - alpha) * grad)
+            new_state["grad_avg"] = grad_avg
             denominator = np.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]
         else:
             denominator = np.sqrt(square_avg) + group["eps"]
-        if group["momentum"]:
-            buffer = state["momentum_buffer"]
-            buffer *= group["momentum"]
-            buffer += grad / denominator
-            param -= group["lr"] * buffer
-        else:
-            param -= group["lr"] * grad / denominator
+        if not momentum:
+            return group["lr"] * grad / denominator, new_state
+        buffer = _running_average(state, spare, "momentum_buffer", momentum, grad / denominator)
+        new_state["momentum_buffer"] = buffer
+        return group["lr"] * buffer, new_state
 
 
 class Adagrad(Optimizer):
@@ -362,15 +385,43 @@ class Adagrad(Optimizer):
                                   "initial_accumulator_value": initial_accumulator_value,
                                   "eps": eps})
 
-    def _update(self, param, grad, state, group):
-        if not state:
-            state.update(step=0, sum=np.full_like(param, group["initial_accumulator_value"]))
-        state["step"] += 1
+    def _update(self, param, grad, state, group, spare):
+        step = state.get("step", 0) + 1
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
-        step_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state["sum"] += grad * grad
-        param -= step_lr * grad / (np.sqrt(state["sum"]) + group["eps"])
+        step_lr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        squares = np.multiply(grad, grad, out=_reusable(spare, "sum", grad))
+        squares += state["sum"] if state else group["initial_accumulator_value"]
+        return step_lr * grad / (np.sqrt(squares) + group["eps"]), {"step": step, "sum": squares}
+
+
+def _scaled_square(grad: np.ndarray, decay: float) -> np.ndarray:
+    """``(1 - decay) * grad ** 2`` in one new array."""
+    square = grad * grad
+    square *= 1 - decay
+    return square
+
+
+def _reusable(spare: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray | None:
+    """``spare[name]`` if it can hold an array of ``like``'s shape and dtype, else None (which
+    makes a NumPy ``out=`` allocate)."""
+    buffer = spare.get(name)
+    if buffer is not None and buffer.shape == like.shape and buffer.dtype == like.dtype:
+        return buffer
+    return None
+
+
+def _running_average(state: dict[str, Any], spare: dict[str, Any], name: str, decay: float,
+                     update: np.ndarray) -> np.ndarray:
+    """The new value of the average ``state[name]``: ``decay * state[name] + update``, written
+    into ``spare[name]`` when it fits; ``update`` itself (a new array) when the entry does not
+    exist yet, as the average starts from zero."""
+    previous = state.get(name)
+    if previous is None:
+        return update
+    average = np.multiply(previous, decay, out=_reusable(spare, name, previous))
+    average += update
+    return average
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]

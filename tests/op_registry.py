@@ -567,6 +567,7 @@ NOT_OPS: dict[str, str] = {
     "zeros": "factory", "ones": "factory", "full": "factory", "zeros_like": "factory",
     "ones_like": "factory", "arange": "factory", "linspace": "factory", "eye": "factory",
     "rand": "random factory", "randn": "random factory",
+    "mark_changed_in_place": "stamps an in-place write (tests/test_in_place*.py)",
     "manual_seed": "seeds the random generator", "default_generator": "returns the generator",
     "set_default_dtype": "configuration", "get_default_dtype": "configuration",
     "no_grad": "grad-mode context manager", "enable_grad": "grad-mode context manager",
@@ -598,6 +599,11 @@ NOT_TENSOR_OPS: dict[str, str] = {
     "__reduce__": "pickling and copy.deepcopy (tests/test_tensor_habits.py)",
     **{name: "NumPy's dispatch to the registered ops (tests/test_numpy_interop.py)"
        for name in ("__array_ufunc__", "__array_function__")},
-    **{name: "in-place change outside the graph, not differentiable (engine tests check it)"
-       for name in ("add_", "sub_", "mul_", "div_", "fill_", "zero_", "copy_", "__setitem__")},
+    "data": "the array itself; assignment is an in-place change (tests/test_in_place.py)",
+    **{name: "in-place change outside the graph, not differentiable (tests/test_in_place.py)"
+       for name in ("fill_", "zero_", "copy_", "__setitem__")},
+    **{name: "in place; on a computed tensor it records the entry's op (add, sub, mul, div, "
+             "pow), whose gradients tests/test_in_place.py checks by hand"
+       for name in ("add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__",
+                    "__itruediv__", "__ipow__")},
 }

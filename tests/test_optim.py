@@ -396,3 +396,149 @@ def test_clip_grad_value_clips_each_entry():
     np.testing.assert_array_equal(p.grad.data, np.float32([-0.5, 0.2, 0.5]))
     with pytest.raises(ValueError, match="clip_value must be >= 0"):
         nn.utils.clip_grad_value_([p], -1)
+
+
+# --- a step is an in-place change that backward sees --------------------------------------------
+
+EVERY_OPTIMIZER = [
+    lambda ps: nn.optim.SGD(ps, lr=0.1),
+    lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+    lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+    lambda ps: nn.optim.Adam(ps, lr=0.1, amsgrad=True, weight_decay=0.01),
+    lambda ps: nn.optim.AdamW(ps, lr=0.1),
+    lambda ps: nn.optim.RMSprop(ps, lr=0.1, centered=True, momentum=0.5),
+    lambda ps: nn.optim.Adagrad(ps, lr=0.1, lr_decay=0.1),
+]
+OPTIMIZER_IDS = ["SGD", "SGD-momentum", "SGD-nesterov", "Adam-amsgrad", "AdamW",
+                 "RMSprop-centered-momentum", "Adagrad"]
+
+
+@pytest.mark.parametrize("make", EVERY_OPTIMIZER, ids=OPTIMIZER_IDS)
+def test_backward_after_a_step_through_the_old_weights_is_refused(make):
+    """PyTorch raises here; silently using the stepped weights gave [1, 3] instead of [2, 4]."""
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    optimizer = make([w])
+    y = (w * w).sum()
+    w.grad = ag.tensor([5.0, 5.0])
+    optimizer.step()
+    name = type(optimizer).__name__
+    with pytest.raises(RuntimeError, match=rf"^backward: input 0 of 'mul' \(shape \(2,\)\) was "
+                                           rf"changed in place by optimizer\.step \({name}\) "
+                                           rf"after 'mul' used it"):
+        y.backward()
+
+
+def test_backward_before_the_step_gives_the_gradient_of_the_old_weights():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    optimizer = nn.optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(w.numpy(), [0.8, 1.6])
+
+
+def test_zero_grad_without_none_zeroes_the_gradient_in_place():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    grad = w.grad
+    nn.optim.SGD([w], lr=0.1).zero_grad(set_to_none=False)
+    assert w.grad is grad
+    np.testing.assert_array_equal(grad.numpy(), [0.0, 0.0])
+
+
+# --- all or nothing -----------------------------------------------------------------------------
+
+
+def _three_parameters():
+    return [ag.tensor(P0.copy(), requires_grad=True),
+            ag.tensor(P0[:3] * 2, requires_grad=True),
+            ag.tensor(P0[1:] - 1, requires_grad=True)]
+
+
+def _give_gradients(params, gradient_set):
+    for offset, p in enumerate(params):
+        p.grad = ag.tensor(GRADS[(gradient_set + offset) % 4][:p.size])
+
+
+def _snapshot(optimizer, params):
+    """Copies of every parameter and of its state entries (arrays and step counts), in order;
+    None for a parameter without state."""
+    states = [None if id(p) not in optimizer.state else
+              {name: np.array(value, copy=True) for name, value in optimizer.state[id(p)].items()}
+              for p in params]
+    return [p.numpy().copy() for p in params], states
+
+
+def _assert_same_snapshot(actual, expected):
+    (params, states), (params_before, states_before) = actual, expected
+    for value, before in zip(params, params_before):
+        np.testing.assert_array_equal(value, before)
+    for state, state_before in zip(states, states_before):
+        assert (state is None) == (state_before is None)
+        if state is not None:
+            assert state.keys() == state_before.keys()
+            for name in state:
+                np.testing.assert_array_equal(state[name], state_before[name])
+
+
+def _interrupt_on_call(number, function):
+    """Wrap ``function`` so that its ``number``-th call raises KeyboardInterrupt (Ctrl-C)."""
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == number:
+            raise KeyboardInterrupt
+        return function(*args, **kwargs)
+
+    return interrupted
+
+
+@pytest.mark.parametrize("make", EVERY_OPTIMIZER, ids=OPTIMIZER_IDS)
+@pytest.mark.parametrize("steps_before", [0, 2], ids=["first-step", "with-state"])
+def test_a_step_interrupted_after_the_first_parameter_changes_nothing(make, steps_before,
+                                                                      monkeypatch):
+    params = _three_parameters()
+    optimizer = make(params)
+    reference_params = _three_parameters()
+    reference = make(reference_params)
+    for step in range(steps_before):
+        for ps, opt in ((params, optimizer), (reference_params, reference)):
+            _give_gradients(ps, step)
+            opt.step()
+    _give_gradients(params, steps_before)
+    before = _snapshot(optimizer, params)
+    monkeypatch.setattr(optimizer, "_update", _interrupt_on_call(2, optimizer._update))
+    with pytest.raises(KeyboardInterrupt):
+        optimizer.step()
+    _assert_same_snapshot(_snapshot(optimizer, params), before)
+    monkeypatch.undo()
+    optimizer.step()  # the retried step equals an uninterrupted one
+    _give_gradients(reference_params, steps_before)
+    reference.step()
+    _assert_same_snapshot(_snapshot(optimizer, params), _snapshot(reference, reference_params))
+
+
+def test_ctrl_c_inside_adams_numpy_call_for_the_second_parameter_changes_nothing(monkeypatch):
+    params = _three_parameters()
+    optimizer = nn.optim.Adam(params, lr=0.1)
+    _give_gradients(params, 0)
+    optimizer.step()
+    _give_gradients(params, 1)
+    before = _snapshot(optimizer, params)
+    monkeypatch.setattr(np, "sqrt", _interrupt_on_call(2, np.sqrt))  # Adam calls it once per p
+    with pytest.raises(KeyboardInterrupt):
+        optimizer.step()
+    _assert_same_snapshot(_snapshot(optimizer, params), before)
+    assert optimizer.state[id(params[0])]["step"] == 1
+
+
+def test_a_mis_shaped_gradient_is_reported_before_any_parameter_changes():
+    first, second = ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([3.0], requires_grad=True)
+    optimizer = nn.optim.SGD([first, second], lr=0.1, momentum=0.9)
+    first.grad, second.grad = ag.tensor([1.0, 1.0]), ag.tensor([1.0, 1.0])
+    with pytest.raises(ValueError, match=r"SGD.step: a parameter of shape \(1,\) has a gradient "
+                                         r"of shape \(2,\)"):
+        optimizer.step()
+    np.testing.assert_array_equal(first.numpy(), [1.0, 2.0])
+    assert optimizer.state == {}
