@@ -213,7 +213,8 @@ def float_dtype_of(operands: Sequence[Any]) -> np.dtype | None:
     themselves as in NumPy (float32 with float64 gives float64); integer and bool tensors
     do not count.
     """
-    floats = [x.data.dtype for x in operands if isinstance(x, Tensor) and x.data.dtype.kind == "f"]
+    floats = [x._data.dtype for x in operands
+              if isinstance(x, Tensor) and x._data.dtype.kind == "f"]
     if not floats:
         return None
     return floats[0] if len(floats) == 1 else np.result_type(*floats)
@@ -270,9 +271,9 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
     tensor_dtype = None
     for x in inputs:
         if isinstance(x, Tensor):
-            arrays.append(x.data)
+            arrays.append(x._data)
             needs_grad = needs_grad or x._requires_grad
-            tensor_dtype = x.data.dtype
+            tensor_dtype = x._data.dtype
         elif type(x) in (float, int, bool):  # Python numbers (not np.float64) are used as is,
             arrays.append(x)  # as _constant would, without the second pass below
     if len(arrays) != len(inputs) or tensor_dtype is None:  # constants: the dtype rule
@@ -280,7 +281,7 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
         inputs = [x if isinstance(x, Tensor) else _constant(x, prim.name, dtype,
                                                             wrap_numbers=tensor_dtype is None)
                   for x in inputs]
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
     try:
         out = prim.forward(*arrays, **params)
     except (ValueError, TypeError, IndexError) as error:
@@ -309,7 +310,7 @@ def _tag(result: Tensor, prim: Primitive, inputs: Sequence[Any]) -> None:
     for observer in STATE.observers:
         observer(result)
     if STATE.anomaly:
-        _check_finite(result.data, f"{prim.name} (forward)", inputs)
+        _check_finite(result._data, f"{prim.name} (forward)", inputs)
         result._trace = traceback.format_stack(limit=9)[:-3]
 
 
@@ -338,7 +339,7 @@ def _explain(name: str, error: Exception, arrays: Sequence[Any]) -> Exception:
 
 def _nonfinite_kind(value: Any) -> str | None:
     """``"NaN"`` or ``"Inf"`` when a float tensor, array or number holds one, else None."""
-    array = value.data if isinstance(value, Tensor) else value
+    array = value._data if isinstance(value, Tensor) else value
     if isinstance(array, float) or (isinstance(array, (np.ndarray, np.generic))
                                     and array.dtype.kind in "fc"):
         if np.isnan(array).any():
@@ -444,14 +445,14 @@ def _seed_gradients(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | Non
                 "differentiate; create an input with requires_grad=True and compute from it "
                 "with grad mode on (not under no_grad)")
         if grad is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
                     f"backward: the output has shape {out.shape}, and a gradient can only be "
                     f"created implicitly for a scalar; call .backward(gradient) with a gradient "
                     f"of shape {out.shape}, or reduce the output to a scalar (e.g. .sum())")
-            grad = np.ones_like(out.data)
+            grad = np.ones_like(out._data)
         else:
-            grad_array = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            grad_array = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
             if grad_array.shape != out.shape:
                 raise ValueError(f"backward: the gradient has shape {grad_array.shape} but the "
                                  f"output has shape {out.shape}; they must match")
@@ -483,7 +484,7 @@ def _accumulate_leaf_grad(leaf: Tensor, grad: Any, create_graph: bool, private: 
     elif leaf.grad is None:
         # .grad must own its array, because we add into it later. Arrays that came through the
         # graph already do (see _private_gradient); a hook's result may be shared, so it is copied.
-        leaf.grad = Tensor._from_op(grad if private else np.array(grad, dtype=leaf.data.dtype),
+        leaf.grad = Tensor._from_op(grad if private else np.array(grad, dtype=leaf._data.dtype),
                                     None, None, None, next(_sequence))
     elif leaf.grad.requires_grad:
         # A create_graph backward left a differentiable .grad: keep its graph (this walk's part
@@ -491,9 +492,10 @@ def _accumulate_leaf_grad(leaf: Tensor, grad: Any, create_graph: bool, private: 
         with _grad_mode(True):
             leaf.grad = leaf.grad + grad
     elif leaf.grad.shape != leaf.shape:
-        leaf.grad = Tensor._from_op(leaf.grad.data + grad, None, None, None, next(_sequence))
+        leaf.grad = Tensor._from_op(leaf.grad._data + grad, None, None, None, next(_sequence))
     else:
-        leaf.grad.data += grad
+        leaf.grad._data += grad
+        mark_changed_in_place(leaf.grad, "gradient accumulation into .grad")
 
 
 # Walks in several threads may end in the same leaves (shared parameters): their additions into
@@ -521,7 +523,8 @@ def _run_hooks(tensor: Tensor, grad: Any, create_graph: bool) -> Any:
                                                             next(_sequence))
         replaced = hook(wrapped)
         if replaced is not None:
-            replaced_array = replaced.data if isinstance(replaced, Tensor) else np.asarray(replaced)
+            replaced_array = (replaced._data if isinstance(replaced, Tensor)
+                              else np.asarray(replaced))
             if replaced_array.shape != np.shape(grad):
                 raise ValueError(f"register_hook: a hook returned a gradient of shape "
                                  f"{replaced_array.shape} for a tensor of shape {tensor.shape}")
@@ -599,17 +602,17 @@ def _propagate(tensor: Tensor, grad: Any, F: SimpleNamespace, create_graph: bool
     if create_graph:
         args, ans = inputs, tensor
     else:
-        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        ans = tensor.data
+        args = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        ans = tensor._data
     params = tensor._params
     for argnum, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x._requires_grad):
             continue
         grad_x = prim.vjp(argnum)(F, grad, ans, *args, **params)
-        if grad_x.shape != x.data.shape:
-            grad_x = F.sum_to(grad_x, shape=x.data.shape)
-        if grad_x.dtype != x.data.dtype:
-            grad_x = F.astype(grad_x, dtype=x.data.dtype)
+        if grad_x.shape != x._data.shape:
+            grad_x = F.sum_to(grad_x, shape=x._data.shape)
+        if grad_x.dtype != x._data.dtype:
+            grad_x = F.astype(grad_x, dtype=x._data.dtype)
         if anomaly:
             # The incoming gradient is known to be finite here (see _check_gathered), so the
             # op's saved values are the only other suspects.

@@ -68,6 +68,7 @@ def _fill(tensor: Tensor, values: np.ndarray | float, where: str) -> Tensor:
     _check_tensor(tensor, where)
     with ag.no_grad():  # parameters require grad; initialising them is not part of a graph
         tensor.copy_(np.asarray(values).astype(tensor.dtype, copy=False))
+    ag.mark_changed_in_place(tensor, f"nn.init.{where}")  # name the initialiser, not copy_
     return tensor
 
 

@@ -156,5 +156,5 @@ def test_backward_refuses_a_value_that_init_overwrote_after_it_was_saved():
     y = (w * w).sum()
     init.normal_(w)
     with pytest.raises(RuntimeError, match=r"input 0 of 'mul' \(shape \(3,\)\) was changed in "
-                                           r"place after 'mul' used it"):
+                                           r"place by nn.init.normal_ after 'mul' used it"):
         y.backward()

@@ -119,7 +119,7 @@ def test_out_a_tensor_writes_through_the_in_place_rules():
     assert np.sqrt(t, out=t) is t
     assert t.numpy().tolist() == [1.0, 2.0]
     w = ag.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="cannot change a tensor that requires grad in place"):
+    with pytest.raises(RuntimeError, match="cannot change a leaf tensor that requires grad"):
         np.multiply(w, 2.0, out=w)
     with ag.no_grad():
         np.multiply(w, 2.0, out=w)
