@@ -448,13 +448,17 @@ class EarlyStopping(Callback):
 class NonFiniteLossError(RuntimeError):
     """``fit`` met a NaN or infinite training loss and stopped before stepping with it.
 
-    ``epoch`` and ``step`` (both numbered from 1, as the progress bar does), ``loss`` (the
-    value) and ``history`` (the ``History`` of the epochs finished before it) say where.
+    ``epoch`` and ``step`` (both numbered from 1, as the progress bar does) and ``loss`` (the
+    value) say where; ``history`` is the ``History`` of the epochs finished before it and
+    ``epoch_logs`` the ``train_...`` means of the stopped epoch over its finite steps (empty
+    when the first step failed), so everything up to the last finite step is kept.
     """
 
-    def __init__(self, message: str, epoch: int, step: int, loss: float) -> None:
+    def __init__(self, message: str, epoch: int, step: int, loss: float,
+                 epoch_logs: dict[str, float]) -> None:
         super().__init__(message)
         self.epoch, self.step, self.loss = epoch, step, loss
+        self.epoch_logs = epoch_logs
         self.history: History | None = None
 
 
@@ -547,7 +551,8 @@ class _Training:
             loss = self.loss_fn(output, y)
             value = _loss_value(loss)
             if self.terminate_on_nan and not math.isfinite(value):
-                raise self._non_finite(value, len(loader))
+                raise self._non_finite(value, len(loader),
+                                       running.means("train_") if running.count else {})
             running.add(value, output.detach(), y)
             loss.backward()
             self.optimizer.step()
@@ -556,14 +561,15 @@ class _Training:
                 bar.set_postfix(_format_logs(running.means()), refresh=False)
         return running.means("train_")
 
-    def _non_finite(self, value: float, steps: int) -> NonFiniteLossError:
+    def _non_finite(self, value: float, steps: int, epoch_logs: dict[str, float]
+                    ) -> NonFiniteLossError:
         lr = self.optimizer.param_groups[0]["lr"]
         return NonFiniteLossError(
             f"fit: the training loss is {value} at epoch {self.epoch}, step {self.step} of "
             f"{steps}; stopped before that step changed the model. Try a smaller learning rate "
             f"(lr={lr:g} now), check the data for NaN or inf, or run fit under `with "
             f"ag.detect_anomaly():` to find the op that made it; terminate_on_nan=False trains "
-            f"on regardless", self.epoch, self.step, value)
+            f"on regardless", self.epoch, self.step, value, epoch_logs)
 
 
 def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int = 1,

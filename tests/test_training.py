@@ -429,11 +429,13 @@ class LossThatTurns:
         self.at, self.value, self.error, self.model = at, value, error, model
         self.calls = 0
         self.weights_then = None
+        self.finite_values = []
 
     def __call__(self, output, target):
         self.calls += 1
         loss = nn.functional.mse_loss(output, target)
         if self.calls != self.at:
+            self.finite_values.append(loss.item())
             return loss
         self.weights_then = self.model.weight.numpy().copy()
         if self.error is not None:
@@ -463,6 +465,8 @@ def test_a_non_finite_loss_stops_fit_before_the_step_naming_where(value):
     error = caught.value
     assert (error.epoch, error.step) == (2, 2) and (math.isnan(error.loss) or error.loss == value)
     assert len(error.history) == 1 and math.isfinite(error.history.train_loss[0])
+    # the stopped epoch's one finite step (call 4: epoch 2, step 1) is kept too
+    assert error.epoch_logs == {"train_loss": pytest.approx(loss_fn.finite_values[3])}
     np.testing.assert_array_equal(model.weight.numpy(), loss_fn.weights_then)
     assert model.weight.grad is None or np.isfinite(model.weight.grad.numpy()).all()
     assert model.training is False
