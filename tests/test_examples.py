@@ -45,6 +45,7 @@ def test_xor_11_lines_prints_the_tutorials_numbers(run):
     np.testing.assert_allclose(results["nn_xor_errors"], tutorial_errors[:2], rtol=0, atol=1e-8)
     assert printed.count("the same numbers as the tutorial") == 3
     assert "Error:0.496410031903" in printed
+    assert_png(results["figure"])
 
 
 def test_sine_online_offline_costs_fall_and_small_tasks_are_learned(run, tmp_path):
