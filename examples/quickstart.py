@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     """Train, evaluate, draw; return the accuracy and the paths of the pictures."""
     args = parse_args(__doc__.splitlines()[0], argv, default_seed=0)
     ag.manual_seed(args.seed)
-    x, y = nn.data.moons(n=400 if args.quick else 1000, noise=0.2, seed=args.seed)
+    x, y = nn.datasets.moons(n=400 if args.quick else 1000, noise=0.2, seed=args.seed)
     y = y.reshape(-1, 1).astype(np.float32)
     x_train, x_test, y_train, y_test = nn.data.train_test_split(x, y, test_size=0.25,
                                                                 seed=args.seed)

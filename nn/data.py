@@ -1,12 +1,12 @@
 """Feeding data to a model: data sets, a batching ``DataLoader``, splits and preprocessing.
 
-    x, y = nn.data.moons(n=1000, noise=0.2, seed=0)
+    x, y = nn.datasets.moons(n=1000, noise=0.2, seed=0)
     train, test = nn.data.random_split(nn.data.TensorDataset(x, y), [0.8, 0.2], seed=0)
     for xb, yb in nn.data.DataLoader(train, batch_size=32, shuffle=True, seed=0):
         ...  # xb: float32 Tensor (32, 2), yb: int64 Tensor (32,)
 
 The built-in data sets (``xor``, ``sine``, ``moons``, ``spirals``, ``wine``, ``digits``,
-``mnist``) live in ``nn.datasets`` and are re-exported here.
+``mnist``) have one home, ``nn.datasets``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
-
-from .datasets import digits, mnist, moons, read_idx, sine, spirals, wine, xor
 
 
 def _as_array(data: Any, where: str) -> np.ndarray:
@@ -249,5 +247,4 @@ def train_test_split(*arrays: Any, test_size: float = 0.25, seed: int | None = N
 
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "standardize",
-           "one_hot", "train_test_split", "xor", "sine", "moons", "spirals", "wine", "digits",
-           "mnist", "read_idx"]
+           "one_hot", "train_test_split"]

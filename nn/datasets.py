@@ -2,7 +2,7 @@
 bundled copies, and MNIST read from local IDX or ``.npz`` files.
 
 Every loader returns NumPy arrays ``(X, y)`` with ``X`` float32; class labels are int64.
-They are re-exported by ``nn.data`` (``nn.data.moons(...)``).
+This module is their one home: ``nn.datasets.moons(...)``; ``nn.data`` has the loaders.
 """
 
 from __future__ import annotations

@@ -146,13 +146,13 @@ def test_train_test_split_keeps_rows_paired():
 
 
 def test_xor():
-    x, y = nn.data.xor()
+    x, y = nn.datasets.xor()
     assert x.dtype == np.float32 and y.dtype == np.int64
     np.testing.assert_array_equal(y, np.logical_xor(x[:, 0], x[:, 1]))
 
 
 def test_sine_without_noise_is_exact():
-    x, y = nn.data.sine(n=50, low=-1, high=2, seed=0)
+    x, y = nn.datasets.sine(n=50, low=-1, high=2, seed=0)
     assert x.shape == y.shape == (50, 1) and x.dtype == np.float32
     assert x.min() >= -1 and x.max() < 2
     np.testing.assert_allclose(y, np.sin(x), atol=1e-6)
@@ -160,7 +160,7 @@ def test_sine_without_noise_is_exact():
 
 def test_moons_has_sklearns_shape_and_balance():
     sklearn = pytest.importorskip("sklearn.datasets")
-    x, y = nn.data.moons(n=501, noise=0.1, seed=0)
+    x, y = nn.datasets.moons(n=501, noise=0.1, seed=0)
     x_ref, y_ref = sklearn.make_moons(n_samples=501, noise=0.1, random_state=0)
     assert x.shape == x_ref.shape and x.dtype == np.float32 and y.dtype == np.int64
     assert np.bincount(y).tolist() == np.bincount(y_ref).tolist() == [250, 251]
@@ -168,7 +168,7 @@ def test_moons_has_sklearns_shape_and_balance():
 
 def test_moons_without_noise_lie_on_sklearns_curves():
     sklearn = pytest.importorskip("sklearn.datasets")
-    x, y = nn.data.moons(n=40, noise=0.0, seed=0)
+    x, y = nn.datasets.moons(n=40, noise=0.0, seed=0)
     x_ref, y_ref = sklearn.make_moons(n_samples=40, noise=0.0, shuffle=False)
     for label in (0, 1):
         ours = sorted(map(tuple, np.round(x[y == label], 5).tolist()))
@@ -178,7 +178,7 @@ def test_moons_without_noise_lie_on_sklearns_curves():
 
 def test_moons_noise_has_sklearns_statistics():
     sklearn = pytest.importorskip("sklearn.datasets")
-    x, y = nn.data.moons(n=4000, noise=0.3, seed=1)
+    x, y = nn.datasets.moons(n=4000, noise=0.3, seed=1)
     x_ref, y_ref = sklearn.make_moons(n_samples=4000, noise=0.3, random_state=1)
     for label in (0, 1):
         np.testing.assert_allclose(x[y == label].mean(axis=0), x_ref[y_ref == label].mean(axis=0),
@@ -188,11 +188,12 @@ def test_moons_noise_has_sklearns_statistics():
 
 
 def test_moons_is_reproducible_with_a_seed():
-    np.testing.assert_array_equal(nn.data.moons(100, seed=3)[0], nn.data.moons(100, seed=3)[0])
+    np.testing.assert_array_equal(nn.datasets.moons(100, seed=3)[0],
+                                  nn.datasets.moons(100, seed=3)[0])
 
 
 def test_spirals():
-    x, y = nn.data.spirals(n=301, classes=3, noise=0.0, seed=0)
+    x, y = nn.datasets.spirals(n=301, classes=3, noise=0.0, seed=0)
     assert x.shape == (301, 2) and np.bincount(y).tolist() == [101, 100, 100]
     radius = np.hypot(x[:, 0], x[:, 1])
     np.testing.assert_allclose(radius[:101], np.linspace(0, 1, 101), atol=1e-6)
@@ -200,16 +201,16 @@ def test_spirals():
 
 def test_wine_and_digits_from_sklearn():
     pytest.importorskip("sklearn")
-    x, y = nn.data.wine()
+    x, y = nn.datasets.wine()
     assert x.shape == (178, 13) and x.dtype == np.float32 and set(y.tolist()) == {0, 1, 2}
-    x, y = nn.data.digits()
+    x, y = nn.datasets.digits()
     assert x.shape == (1797, 64) and y.dtype == np.int64 and x.max() == 16
 
 
 def test_wine_without_sklearn_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     with pytest.raises(ImportError, match=r"pip install autograd_lite\[examples\]"):
-        nn.data.wine()
+        nn.datasets.wine()
 
 
 # --- IDX files and MNIST ----------------------------------------------------------------------
@@ -238,7 +239,7 @@ def write_mnist(root, compress, split="train"):
 @pytest.mark.parametrize("compress", [False, True])
 def test_mnist_reads_idx_files(tmp_path, compress):
     write_mnist(tmp_path, compress, split="t10k")
-    x, y = nn.data.mnist(tmp_path, train=False)
+    x, y = nn.datasets.mnist(tmp_path, train=False)
     assert x.shape == (3, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
     np.testing.assert_allclose(x, IMAGES / 255.0, rtol=1e-6)
     np.testing.assert_array_equal(y, LABELS)
@@ -247,35 +248,35 @@ def test_mnist_reads_idx_files(tmp_path, compress):
 def test_read_idx_handles_other_type_codes(tmp_path):
     values = np.array([[-5, 70000], [3, -1]])
     (tmp_path / "ints").write_bytes(idx_bytes(values, 0x0C))
-    result = nn.data.read_idx(tmp_path / "ints")
+    result = nn.datasets.read_idx(tmp_path / "ints")
     np.testing.assert_array_equal(result, values)
     assert result.dtype == np.int32 and result.dtype.isnative
     (tmp_path / "floats").write_bytes(idx_bytes(np.float32([1.5, -2.25]), 0x0D))
-    np.testing.assert_array_equal(nn.data.read_idx(tmp_path / "floats"), [1.5, -2.25])
+    np.testing.assert_array_equal(nn.datasets.read_idx(tmp_path / "floats"), [1.5, -2.25])
 
 
 def test_read_idx_rejects_bad_files(tmp_path):
     (tmp_path / "bad").write_bytes(b"\x01\x02\x08\x01rest")
     with pytest.raises(ValueError, match="bad magic number 01020801"):
-        nn.data.read_idx(tmp_path / "bad")
+        nn.datasets.read_idx(tmp_path / "bad")
     (tmp_path / "short").write_bytes(idx_bytes(np.arange(4))[:-1])
     with pytest.raises(ValueError, match=r"declares shape \(4,\) \(4 bytes.*holds 3 bytes"):
-        nn.data.read_idx(tmp_path / "short")
+        nn.datasets.read_idx(tmp_path / "short")
 
 
 def test_mnist_reads_an_npz(tmp_path):
     np.savez(tmp_path / "mnist.npz", x_train=IMAGES.astype(np.uint8), y_train=LABELS,
              x_test=IMAGES[:1].astype(np.uint8), y_test=LABELS[:1])
-    x, y = nn.data.mnist(tmp_path)
+    x, y = nn.datasets.mnist(tmp_path)
     np.testing.assert_allclose(x, IMAGES / 255.0, rtol=1e-6)
-    assert nn.data.mnist(tmp_path, train=False)[1].tolist() == [7]
+    assert nn.datasets.mnist(tmp_path, train=False)[1].tolist() == [7]
 
 
 def test_mnist_missing_files_and_download_arguments(tmp_path):
     with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
-        nn.data.mnist(tmp_path)
+        nn.datasets.mnist(tmp_path)
     with pytest.raises(ValueError, match="needs the url of an mnist.npz file and its sha256"):
-        nn.data.mnist(tmp_path, download=True)
+        nn.datasets.mnist(tmp_path, download=True)
 
 
 def test_mnist_download_verifies_the_sha256(tmp_path):
@@ -285,9 +286,9 @@ def test_mnist_download_verifies_the_sha256(tmp_path):
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     root = tmp_path / "root"
     with pytest.raises(ValueError, match="has SHA-256 .* expected 00"):
-        nn.data.mnist(root, download=True, url=source.as_uri(), sha256="00" * 32)
+        nn.datasets.mnist(root, download=True, url=source.as_uri(), sha256="00" * 32)
     assert list(root.iterdir()) == []
-    x, y = nn.data.mnist(root, download=True, url=source.as_uri(), sha256=digest)
+    x, y = nn.datasets.mnist(root, download=True, url=source.as_uri(), sha256=digest)
     assert x.shape == (3, 28, 28) and (root / "mnist.npz").exists()
 
 
@@ -329,3 +330,9 @@ def test_splits_take_a_generator():
 def test_seed_and_generator_together_are_refused(call, name):
     with pytest.raises(ValueError, match=rf"^{name}: give seed or generator, not both"):
         call(np.random.default_rng(0))
+
+
+def test_the_data_sets_have_one_home():
+    assert {"xor", "sine", "moons", "spirals", "wine", "digits", "mnist"} <= set(
+        nn.datasets.__all__)
+    assert not {"xor", "moons", "mnist"} & set(dir(nn.data))

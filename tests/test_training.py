@@ -24,7 +24,7 @@ def fit_xor(epochs=150, **kwargs):
     model = xor_model()
     optimizer = nn.optim.Adam(model.parameters(), lr=0.05)
     options = {"batch_size": 4, "progress": False, **kwargs}
-    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, nn.data.xor(), epochs=epochs,
+    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, nn.datasets.xor(), epochs=epochs,
                      **options)
     return model, history
 
@@ -35,13 +35,13 @@ class FakeTerminal(io.StringIO):
 
 
 def test_fit_learns_xor_and_history_records_it():
-    model, history = fit_xor(val_data=nn.data.xor())
+    model, history = fit_xor(val_data=nn.datasets.xor())
     assert len(history) == 150
     assert history.metrics["train_accuracy"][-1] == 1.0
     assert history["val_accuracy"][-1] == 1.0
     assert history.train_loss[-1] < 0.05 < history.train_loss[0]
     assert history.lr == [0.05] * 150 and all(t > 0 for t in history.time)
-    x, y = nn.data.xor()
+    x, y = nn.datasets.xor()
     np.testing.assert_array_equal(nn.predict(model, x).numpy().argmax(axis=1), y)
 
 
@@ -59,7 +59,7 @@ def test_history_loss_is_the_sample_weighted_mean_of_the_batches():
 
 
 def test_fit_accepts_a_dataloader():
-    loader = nn.data.DataLoader(nn.data.TensorDataset(*nn.data.xor()), batch_size=2,
+    loader = nn.data.DataLoader(nn.data.TensorDataset(*nn.datasets.xor()), batch_size=2,
                                 shuffle=True, seed=0)
     model = xor_model()
     history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
@@ -76,7 +76,7 @@ def test_fit_steps_the_scheduler_each_epoch():
     model = xor_model()
     optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
     schedule = nn.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
-    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, nn.data.xor(), epochs=3,
+    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, nn.datasets.xor(), epochs=3,
                      scheduler=schedule, progress=False)
     assert history.lr == pytest.approx([0.1, 0.05, 0.025])
 
@@ -85,7 +85,7 @@ def test_fit_feeds_the_loss_to_reduce_on_plateau():
     model = xor_model()
     optimizer = nn.optim.SGD(model.parameters(), lr=0.0)  # the loss never improves
     schedule = nn.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, factor=0.5)
-    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, nn.data.xor(), epochs=2,
+    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, nn.datasets.xor(), epochs=2,
                      scheduler=schedule, progress=False)
     assert schedule.best == pytest.approx(history.train_loss[0])
     assert schedule.num_bad_epochs == 0 and schedule.cooldown_counter == 0
@@ -94,7 +94,7 @@ def test_fit_feeds_the_loss_to_reduce_on_plateau():
 def test_fit_restores_the_models_mode():
     model = xor_model().eval()
     nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
-           nn.data.xor(), progress=False)
+           nn.datasets.xor(), progress=False)
     assert model.training is False
 
 
@@ -103,7 +103,7 @@ def test_fit_restores_the_models_mode():
 
 def test_evaluate_matches_a_direct_computation():
     model = xor_model()
-    x, y = nn.data.xor()
+    x, y = nn.datasets.xor()
     result = nn.evaluate(model, (x, y), nn.CrossEntropyLoss(), batch_size=3)
     logits = model(ag.tensor(x)).numpy().astype(np.float64)
     log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
@@ -126,7 +126,7 @@ def test_predict_runs_in_eval_mode_without_a_graph_and_restores_the_mode():
 
 
 def test_evaluate_without_loss_reports_only_metrics():
-    assert nn.evaluate(xor_model(), nn.data.xor(), None, metrics=()) == {}
+    assert nn.evaluate(xor_model(), nn.datasets.xor(), None, metrics=()) == {}
 
 
 # --- metrics ----------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def test_a_custom_metric_function_is_logged_by_its_name():
 
 def run_with_stderr(monkeypatch, stream, progress="auto"):
     monkeypatch.setattr(sys, "stderr", stream)
-    _, history = fit_xor(epochs=2, progress=progress, val_data=nn.data.xor())
+    _, history = fit_xor(epochs=2, progress=progress, val_data=nn.datasets.xor())
     return stream.getvalue(), history
 
 
@@ -214,7 +214,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement():
     model = xor_model()
     stopper = nn.EarlyStopping(monitor="val_loss", patience=2)
     history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.0),
-                     nn.data.xor(), epochs=10, val_data=nn.data.xor(), callbacks=[stopper],
+                     nn.datasets.xor(), epochs=10, val_data=nn.datasets.xor(), callbacks=[stopper],
                      progress=False)
     assert len(history) == 3 and stopper.best_epoch == 0 and stopper.stopped_epoch == 2
 
@@ -249,7 +249,7 @@ def test_early_stopping_names_the_available_logs():
 
 
 def test_history_to_dict_and_lookup():
-    _, history = fit_xor(epochs=2, val_data=nn.data.xor())
+    _, history = fit_xor(epochs=2, val_data=nn.datasets.xor())
     records = history.to_dict()
     assert list(records) == ["epoch", "train_loss", "val_loss", "train_accuracy",
                              "val_accuracy", "lr", "time"]
@@ -261,7 +261,7 @@ def test_history_to_dict_and_lookup():
 
 def test_history_plot_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib")
-    _, history = fit_xor(epochs=3, val_data=nn.data.xor())
+    _, history = fit_xor(epochs=3, val_data=nn.datasets.xor())
     path = history.plot(str(tmp_path / "curves.png"))
     with open(path, "rb") as file:
         assert file.read(8) == b"\x89PNG\r\n\x1a\n"
@@ -281,7 +281,7 @@ def fit_with(**changes):
     model = xor_model()
     arguments = dict(model=model, loss_fn=nn.CrossEntropyLoss(),
                      optimizer=nn.optim.SGD(model.parameters(), lr=0.1),
-                     train_data=nn.data.xor(), progress=False)
+                     train_data=nn.datasets.xor(), progress=False)
     arguments.update(changes)
     return nn.fit(**arguments)
 
@@ -295,9 +295,9 @@ def fit_with(**changes):
     ({"metrics": ["precision"]}, ValueError, "unknown metric 'precision'"),
     ({"loss_fn": nn.CrossEntropyLoss(reduction="none")}, ValueError,
      r"loss_fn must return a scalar Tensor, got \(4,\)"),
-    ({"train_data": nn.data.DataLoader(nn.data.TensorDataset(*nn.data.xor(), np.ones(4)))},
+    ({"train_data": nn.data.DataLoader(nn.data.TensorDataset(*nn.datasets.xor(), np.ones(4)))},
      ValueError, r"each batch must be \(inputs, targets\), got 3"),
-    ({"train_data": nn.data.DataLoader(nn.data.TensorDataset(*nn.data.xor()), batch_size=8,
+    ({"train_data": nn.data.DataLoader(nn.data.TensorDataset(*nn.datasets.xor()), batch_size=8,
                                        drop_last=True)},
      ValueError, r"yields no batch: its 4 samples are fewer than batch_size=8"),
 ])
@@ -369,7 +369,7 @@ def test_class_losses_read_accuracy_from_the_argmax(loss_fn, model_tail):
                                      lambda output, target: ((output - target) ** 2).mean()])
 def test_regression_and_unknown_losses_log_no_accuracy(loss_fn):
     # Earlier an MSE sine fit printed train_accuracy=0.898 (outputs thresholded at 0.5).
-    x, y = nn.data.sine(n=64, seed=0)
+    x, y = nn.datasets.sine(n=64, seed=0)
     ag.manual_seed(0)
     model = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 1))
     history = nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.01), (x, y),
@@ -517,7 +517,7 @@ def dropout_model():
 
 
 def fit_with_dropout(model, seed):
-    x, y = nn.data.moons(n=96, noise=0.2, seed=0)
+    x, y = nn.datasets.moons(n=96, noise=0.2, seed=0)
     return nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
                   (x, y), epochs=4, batch_size=8, seed=seed, progress=False).train_loss
 
