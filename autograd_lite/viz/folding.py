@@ -43,17 +43,21 @@ def fold(graph: Description, depth: int | None) -> Description:
     for edge in graph.edges:
         _fold_edge(folded, edge, home, nodes, by_id)
     for box in boxes.values():
-        fields = box.fields
-        leaves = fields.pop("params").values()
-        norms = [leaf.fields["grad_norm"] for leaf in leaves
-                 if leaf.fields["grad_norm"] is not None]
-        fields["parameters"] = sum(leaf.fields["size"] for leaf in leaves)
-        fields["grad_norm"] = math.sqrt(sum(n * n for n in norms)) if norms else None
-        fields["inputs"] = list(dict.fromkeys(fields["inputs"]))
-        fields["outputs"] = list(dict.fromkeys(fields["outputs"]))
+        _summarise(box.fields)
     folded.nodes += boxes.values()
     folded.nodes += [node for node in graph.nodes if node.kind == "note"]
     return folded
+
+
+def _summarise(fields: dict) -> None:
+    """A box's facts once every edge is folded: parameter count and gradient norm, and its
+    input and output (shape, dtype) pairs each listed once."""
+    leaves = fields.pop("params").values()
+    norms = [leaf.fields["grad_norm"] for leaf in leaves if leaf.fields["grad_norm"] is not None]
+    fields["parameters"] = sum(leaf.fields["size"] for leaf in leaves)
+    fields["grad_norm"] = math.sqrt(sum(n * n for n in norms)) if norms else None
+    fields["inputs"] = list(dict.fromkeys(fields["inputs"]))
+    fields["outputs"] = list(dict.fromkeys(fields["outputs"]))
 
 
 def _homes(graph: Description, nodes: Mapping[str, Node], depth: int,
@@ -80,8 +84,9 @@ def _homes(graph: Description, nodes: Mapping[str, Node], depth: int,
         elif node.kind != "tensor" or node.fields["role"] == "output":
             continue
         elif node.id in made_by:
-            if home[made_by[node.id]] in boxes and users <= {home[made_by[node.id]]}:
-                home[node.id] = home[made_by[node.id]]
+            box = home[made_by[node.id]]
+            if box in boxes and users <= {box}:
+                home[node.id] = box
         elif (node.fields["role"] == "param" and node.fields["requires_grad"] and len(users) == 1
               and users <= boxes):
             (home[node.id],) = users
