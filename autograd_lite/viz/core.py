@@ -80,6 +80,14 @@ def describe(outputs: Sequence[Tensor], param_names: Mapping[int, str],
     nearest the outputs and adds a "truncated" note; inputs freed by ``backward()`` add a
     "freed" note. A leaf that requires grad sits in the innermost scope shared by the ops
     that use it; other leaves sit at the top level. Iterative: any depth of graph works.
+
+        >>> import autograd_lite as ag
+        >>> x = ag.tensor(2.0, requires_grad=True, name="x")
+        >>> graph = describe([x * x], {})
+        >>> [(node.id, node.kind, node.fields.get("role")) for node in graph.nodes]
+        [('t0', 'tensor', 'leaf'), ('t1', 'tensor', 'output'), ('op1', 'op', None)]
+        >>> [(edge.tail, edge.head) for edge in graph.edges]  # x * x: two edges from x
+        [('op1', 't1'), ('t0', 'op1'), ('t0', 'op1')]
     """
     drawn, cut = _collect(outputs, max_nodes)
     index = {id(t): i for i, t in enumerate(drawn)}

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Description, Node
+from .core import Description, Edge, Node
 
 SMALL_TENSOR = 6  # tensors with at most this many elements show their values by default
 
@@ -132,7 +132,8 @@ class _Painter:
                 "fontcolor": theme["text"]}
         return self._value_label(node.fields), {}
 
-    def edge_attrs(self, edge: Any) -> dict[str, str]:
+    def edge_attrs(self, edge: Edge) -> dict[str, str]:
+        """Dashed from a note; coloured by the gradient of the tensor the edge carries."""
         attrs = {"style": "dashed"} if self.nodes[edge.tail].kind == "note" else {}
         norm = self.nodes[edge.carries].fields["grad_norm"] if edge.carries else None
         if self.grads and norm is not None:
