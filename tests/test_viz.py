@@ -374,3 +374,86 @@ def test_readme_tour_without_retain_graph_draws_the_stub_that_says_what_to_do(
     assert drawn["backward() freed the graph that computed this tensor."] == 1
     assert drawn["To draw it, call backward(retain_graph=True),"] == 1
     assert drawn["x1 \u00b7 leaf"] == 0
+
+
+# --- the description that drawings are made from ------------------------------------------
+
+
+def test_describe_gives_plain_nodes_with_kinds_and_edges_along_the_data():
+    x = ag.tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = x * 3.0
+    graph = viz.describe([y], {})
+    assert [(n.id, n.kind) for n in graph.nodes] == [
+        ("t0", "tensor"), ("t1", "tensor"), ("op1", "op"), ("c1_1", "constant")]
+    assert [(e.tail, e.head, e.carries) for e in graph.edges] == [
+        ("op1", "t1", "t1"), ("t0", "op1", "t0"), ("c1_1", "op1", None)]
+    leaf, out, op, constant = (n.fields for n in graph.nodes)
+    assert (leaf["role"], leaf["name"], leaf["shape"], leaf["dtype"]) == ("leaf", "x", (2,),
+                                                                          "float32")
+    assert (out["role"], op["op"], op["inputs_freed"]) == ("output", "mul", False)
+    assert constant["role"] == "constant" and constant["shape"] is None  # a Python number
+    np.testing.assert_array_equal(out["data"], [3.0, 6.0])
+    assert leaf["grad"] is None and leaf["grad_norm"] is None
+
+
+def test_describe_records_gradients_and_module_scopes():
+    loss, params = two_layer_net()
+    loss.backward(retain_graph=True)
+    graph = viz.describe([loss], {id(t): name for name, t in params.items()})
+    by_name = {n.fields["name"]: n for n in graph.nodes if n.kind == "tensor"}
+    weight = by_name["layers.0.weight"]
+    assert weight.fields["role"] == "param"
+    assert weight.scope == (("", "MLP"), ("layers.0", "Linear"))  # where its only user is
+    expected = np.linalg.norm(params["layers.0.weight"].grad.numpy().astype(np.float64))
+    assert weight.fields["grad_norm"] == pytest.approx(expected, rel=1e-12)
+    assert by_name["x"].scope == () and by_name["x"].fields["role"] == "input"
+    ops = [n for n in graph.nodes if n.kind == "op"]
+    (tanh,) = [n for n in ops if n.fields["op"] == "tanh"]
+    assert tanh.scope == (("", "MLP"), ("layers.1", "Tanh"))
+    assert ops[-1].scope == ()  # the loss is computed outside the model
+
+
+def test_fold_is_a_pass_that_hides_each_deep_module_in_one_box():
+    loss, params = two_layer_net()
+    graph = viz.describe([loss], {id(t): name for name, t in params.items()})
+    assert viz.fold(graph, None) is graph
+    folded = viz.fold(graph, 1)
+    boxes = [n for n in folded.nodes if n.kind == "module"]
+    assert [(b.id, b.fields["module"], b.fields["parameters"]) for b in boxes] == [
+        ("m0", ("layers.0", "Linear"), 6), ("m1", ("layers.1", "Tanh"), 0),
+        ("m2", ("layers.2", "Linear"), 2)]
+    assert all(b.scope == (("", "MLP"),) for b in boxes)
+    assert boxes[0].fields["inputs"] == [((4, 3), "float32")]
+    assert boxes[0].fields["outputs"] == [((4, 2), "float32")]
+    drawn = {n.id for n in folded.nodes}
+    hidden = [inner.id for b in boxes for inner in b.fields["inner"]]
+    assert len(hidden) == len(set(hidden)) and not drawn & set(hidden)
+    assert drawn | set(hidden) == {n.id for n in graph.nodes} | {b.id for b in boxes}
+    assert all(e.tail in drawn and e.head in drawn for e in folded.edges)
+    x, layer0, tanh, layer2 = "t2", "t4", "t5", "t7"  # each box's output feeds the next box
+    assert [(e.tail, e.head) for e in folded.edges if e.tail in drawn - {"op8"}][:6] == [
+        ("m0", layer0), (x, "m0"), ("m1", tanh), (layer0, "m1"), ("m2", layer2), (tanh, "m2")]
+    assert [(e.tail, e.head) for e in folded.edges].count((layer2, "op8")) == 2  # out * out
+
+
+def test_only_params_makes_a_leaf_a_parameter_not_its_class_name():
+    layer = nn.Linear(2, 1)
+    loss = layer(ag.ones(3, 2)).sum()
+    without = ag.draw_graph(loss).source
+    assert "· param" not in without and "<b>parameter</b>" not in without
+    assert without.count("<b>leaf (requires grad)</b>") == 2  # weight and bias
+    named = ag.draw_graph(loss, params=layer).source
+    assert "<b>weight · param</b>" in named and "<b>bias · param</b>" in named
+    assert "leaf (requires grad)" not in named
+
+
+def test_folding_a_chain_deeper_than_the_recursion_limit_is_iterative():
+    x = ag.tensor(0.5, requires_grad=True)
+    with ag.name_scope("", "Deep"):
+        y = x
+        for _ in range(3 * sys.getrecursionlimit()):
+            y = y.tanh()
+    source = ag.draw_graph(y, depth=0).source
+    assert "<b>Deep</b>" in source and "tanh" not in source
+    assert "input: scalar float32" in node_line(source, "m0")
+    assert source.count(" -> ") == 2  # the leaf into the box, the box out to the output
