@@ -66,6 +66,9 @@ class Tensor:
     hold indices, labels and masks and cannot require grad.
     """
 
+    # True on the learnable tensors of a model (nn.Parameter sets it): how a drawing tells a
+    # parameter from any other leaf without knowing about nn.
+    is_parameter = False
     # ``_changed_by`` stays unset until the first in-place change (read it with getattr), so that
     # making a tensor costs no extra store.
     __slots__ = ("_data", "grad", "name", "_requires_grad", "_op", "_inputs", "_params", "_seq",

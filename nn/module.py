@@ -27,6 +27,7 @@ class Parameter(Tensor):
     """
 
     __slots__ = ()
+    is_parameter = True  # drawings show it as a parameter, with or without draw_graph(params=)
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
         super().__init__(data, requires_grad=requires_grad)

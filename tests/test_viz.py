@@ -436,15 +436,18 @@ def test_fold_is_a_pass_that_hides_each_deep_module_in_one_box():
     assert [(e.tail, e.head) for e in folded.edges].count((layer2, "op8")) == 2  # out * out
 
 
-def test_only_params_makes_a_leaf_a_parameter_not_its_class_name():
+def test_parameters_are_drawn_as_parameters_with_or_without_params():
     layer = nn.Linear(2, 1)
     loss = layer(ag.ones(3, 2)).sum()
-    without = ag.draw_graph(loss).source
-    assert "· param" not in without and "<b>parameter</b>" not in without
-    assert without.count("<b>leaf (requires grad)</b>") == 2  # weight and bias
-    named = ag.draw_graph(loss, params=layer).source
+    without = ag.draw_graph(loss).source  # the marker Tensor.is_parameter, no class names
+    assert without.count("<b>parameter</b>") == 2 and "leaf (requires grad)" not in without
+    named = ag.draw_graph(loss, params=layer).source  # params= adds the names
     assert "<b>weight · param</b>" in named and "<b>bias · param</b>" in named
     assert "leaf (requires grad)" not in named
+    w = ag.ones(2, 1, requires_grad=True)  # a plain tensor is a leaf unless params= names it
+    plain = (ag.ones(3, 2) @ w).sum()
+    assert "<b>leaf (requires grad)</b>" in ag.draw_graph(plain).source
+    assert "<b>w · param</b>" in ag.draw_graph(plain, params={"w": w}).source
 
 
 def test_folding_a_chain_deeper_than_the_recursion_limit_is_iterative():

@@ -103,7 +103,7 @@ def describe(outputs: Sequence[Tensor], param_names: Mapping[int, str],
     for i, tensor in enumerate(drawn):
         if tensor._op is not None:
             scope, role = tensor._scope or (), ""
-        elif id(tensor) in param_names:
+        elif id(tensor) in param_names or tensor.is_parameter:
             scope, role = (), "param"
         else:
             scope, role = (), "leaf" if tensor.requires_grad else "input"
