@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import observe_recorded_ops
+from .grad_mode import observe_recorded_ops
 from .tensor import Tensor
 
 SMALL_TENSOR = 6  # tensors with at most this many elements show their values by default
