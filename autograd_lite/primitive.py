@@ -42,10 +42,12 @@ class _View:
         object.__setattr__(self, "_what", what)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{self!r} is a view of the registry of primitives; register "
-                             f"{name!r} with @primitive")
+        self.__delattr__(name)
 
-    __delattr__ = __setattr__
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{self!r} is a read-only view of the registry of primitives: "
+                             f"register {name!r} with @primitive, remove it with "
+                             f"del PRIMITIVES[{name!r}]")
 
     def __repr__(self) -> str:
         return f"<{len(self.__dict__)} {self._what}>"
