@@ -157,7 +157,7 @@ def float_dtype_of(operands: Sequence[Any]) -> np.dtype | None:
     return floats[0] if len(floats) == 1 else np.result_type(*floats)
 
 
-def _constant(value: Any, name: str, dtype: np.dtype | None, wrap_numbers: bool = False
+def as_constant(value: Any, name: str, dtype: np.dtype | None, wrap_numbers: bool = False
               ) -> Any:
     """Turn a non-tensor operand into a constant by the dtype rule (README, "Dtypes").
 
@@ -204,11 +204,11 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
             needs_grad = needs_grad or x._requires_grad
             tensor_dtype = x._data.dtype
         elif type(x) in (float, int, bool):  # Python numbers (not np.float64) are used as is,
-            arrays.append(x)  # as _constant would, without the second pass below
+            arrays.append(x)  # as as_constant does, without the second pass below
     if len(arrays) != len(inputs) or tensor_dtype is None:  # constants: the dtype rule
         dtype = float_dtype_of(inputs)
-        inputs = [x if isinstance(x, Tensor) else _constant(x, prim.name, dtype,
-                                                            wrap_numbers=tensor_dtype is None)
+        inputs = [x if isinstance(x, Tensor) else as_constant(x, prim.name, dtype,
+                                                              wrap_numbers=tensor_dtype is None)
                   for x in inputs]
         arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
     try:

@@ -780,7 +780,7 @@ def as_inputs(operands: Sequence[Any], where: str) -> list[Tensor]:
         return list(operands)
     dtype = _primitive.float_dtype_of(operands)
     return [x if isinstance(x, Tensor) else Tensor._from_op(
-        _primitive._constant(x, where, dtype, wrap_numbers=True)) for x in operands]
+        _primitive.as_constant(x, where, dtype, wrap_numbers=True)) for x in operands]
 
 
 def _shape_of(shape: tuple, where: str) -> tuple[int, ...]:
