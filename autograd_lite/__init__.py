@@ -6,22 +6,51 @@
     >>> x.grad
     tensor([2., 4., 6.])
 """
-# ruff: noqa: I001 - tensor comes first: the engine and the ops import the Tensor class.
-
-from .tensor import (
-    Tensor, arange, default_generator, eye, full, get_default_dtype, linspace, manual_seed, ones,
-    ones_like, rand, randn, set_default_dtype, tensor, zeros, zeros_like,
+from . import (
+    backward,
+    conversion,
+    numpy_dispatch,
+    ops,
+    primitive,
+    random,  # ag.random.use_generator and friends; a module, so not in __all__
 )
-from .engine import (
-    detect_anomaly, enable_grad, grad, is_grad_enabled, mark_changed_in_place, name_scope,
-    no_grad, set_grad_enabled,
+from . import tensor as _tensor_module  # the name ag.tensor is the factory
+from .backward import grad
+from .clock import mark_changed_in_place
+from .functional import log_softmax, softmax
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    name_scope,
+    no_grad,
+    set_grad_enabled,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the public ops, listed in ops.PUBLIC_OPS
 from .ops import PUBLIC_OPS
-from .functional import log_softmax, softmax
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .tensor import (
+    Tensor,
+    arange,
+    default_generator,
+    eye,
+    full,
+    get_default_dtype,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    set_default_dtype,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .viz import GraphvizNotFoundError, capture_grads, draw_graph, save_graph
-from . import random  # ag.random.use_generator and friends; a module, so not in __all__
+
+# Tensor's methods call the modules that build on Tensor; see autograd_lite/tensor.py.
+_tensor_module.bind_dependents(ops, primitive, backward, conversion, numpy_dispatch)
 
 __version__ = "0.1.0"
 

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .engine import enable_grad, grad
+from .backward import grad
+from .grad_mode import enable_grad
 from .tensor import Tensor
 
 

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import ops
-from .engine import no_grad
+from .grad_mode import no_grad
 from .tensor import Tensor
 
 # --- the tables --------------------------------------------------------------------------------

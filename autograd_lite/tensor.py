@@ -1,19 +1,53 @@
 """Tensor: a NumPy array that remembers how it was computed, and the factories that make one.
 
 Every method that computes is a one-line delegation to a function in ``autograd_lite.ops``.
+
+Imports go one way: ``ops``, ``primitive``, ``backward``, ``conversion`` and ``numpy_dispatch``
+build on Tensor and import this module, which imports none of them (only ``grad_mode`` and
+``clock``, which import nothing of the package). Tensor's methods still call them, at call time,
+through the module references ``_ops``, ``_primitive``, ``_backward``, ``_conversion`` and
+``_numpy_dispatch``: ``autograd_lite/__init__.py`` imports those modules after this one and
+then hands them to ``bind_dependents``, before any tensor can compute. A method call costs one
+global and one attribute lookup, as a module imported at the top would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .clock import TICKS, mark_changed_in_place
+from .grad_mode import STATE
 
 # manual_seed and default_generator are re-exported: they were defined here before random.py.
 from .random import default_generator as default_generator
 from .random import manual_seed as manual_seed
 from .random import resolve_generator
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+# The modules that import Tensor, bound by bind_dependents (see the module docstring).
+_ops: Any = None
+_primitive: Any = None
+_backward: Any = None
+_conversion: Any = None
+_numpy_dispatch: Any = None
+
+
+def bind_dependents(ops: ModuleType, primitive: ModuleType, backward: ModuleType,
+                    conversion: ModuleType, numpy_dispatch: ModuleType) -> None:
+    """Give Tensor's methods the modules that build on Tensor (called once, by the package).
+
+    They import this module, so it cannot import them; ``autograd_lite/__init__.py`` imports
+    them and calls this before returning, so every tensor a user makes can compute.
+    """
+    global _ops, _primitive, _backward, _conversion, _numpy_dispatch
+    _ops, _primitive, _backward = ops, primitive, backward
+    _conversion, _numpy_dispatch = conversion, numpy_dispatch
+
 
 _default_dtype = np.dtype(np.float32)
 
@@ -84,14 +118,20 @@ class Tensor:
         self._op = self._inputs = self._params = None
         self._hooks = self._scope = self._trace = None
         self._retains_grad = False
-        self._seq = next(_engine._sequence)
+        self._seq = next(TICKS)
         self._version = 0
         if requires_grad:
             self.requires_grad = True
 
     @staticmethod
-    def _from_op(data: np.ndarray, op: Any, inputs: Any, params: Any, seq: int) -> Tensor:
-        """Wrap an op's output array; it requires grad exactly when ``op`` is recorded."""
+    def _from_op(data: np.ndarray, op: Any = None, inputs: Any = None, params: Any = None,
+                 seq: int = 0) -> Tensor:
+        """Wrap an op's output array; it requires grad exactly when ``op`` is recorded.
+
+        ``Tensor._from_op(array)`` is the one way to make a tensor with no history (an op's
+        output when nothing records, a constant, a detached view, a gradient). ``seq`` keeps
+        a sequence number; by default the tensor takes the next tick of the clock.
+        """
         t = object.__new__(Tensor)
         t._data = data
         t.grad = t.name = t._hooks = t._scope = t._trace = None
@@ -99,7 +139,7 @@ class Tensor:
         t._op = op
         t._inputs = inputs
         t._params = params
-        t._seq = seq
+        t._seq = seq or next(TICKS)
         t._version = 0
         t._retains_grad = False
         return t
@@ -146,8 +186,8 @@ class Tensor:
         Saved values are freed afterwards unless ``retain_graph=True``; ``create_graph=True``
         records the backward pass so the gradients can be differentiated again.
         """
-        _engine.run_backward([self], None if gradient is None else [gradient],
-                             retain_graph=retain_graph or create_graph, create_graph=create_graph)
+        _backward.run_backward([self], None if gradient is None else [gradient],
+                               retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward; return self."""
@@ -175,7 +215,7 @@ class Tensor:
         self.grad = None
 
     # --- in-place changes -------------------------------------------------------------------
-    # Every write into a tensor's values goes through engine.mark_changed_in_place, so that
+    # Every write into a tensor's values goes through clock.mark_changed_in_place, so that
     # backward can refuse a value that an op saved before the write.
 
     @property
@@ -204,7 +244,7 @@ class Tensor:
                             f"float dtype, got {value.dtype}; convert it first, e.g. "
                             f"array.astype('float32')")
         self._data = value
-        _engine.mark_changed_in_place(self, "Tensor.data assignment")
+        mark_changed_in_place(self, "Tensor.data assignment")
 
     def _refuse_in_place(self, name: str, source: Any) -> None:
         """Raise if changing this tensor in place with grad mode on would lose a gradient."""
@@ -243,13 +283,13 @@ class Tensor:
         With grad mode on, a tensor that requires grad or a ``source`` that does is refused
         (``_refuse_in_place``); NumPy's errors are re-raised naming ``name``.
         """
-        if _engine.STATE.grad_enabled:
+        if STATE.grad_enabled:
             self._refuse_in_place(name, source)
         try:
             update(self._data)
         except (TypeError, ValueError) as error:
             raise self._explained(name, error) from None
-        _engine.mark_changed_in_place(self, _writer(name))
+        mark_changed_in_place(self, _writer(name))
         return self
 
     def _arithmetic_in_place(self, name: str, ufunc: np.ufunc, op: Callable, other: Any
@@ -260,7 +300,7 @@ class Tensor:
         array. Otherwise the op is recorded, as PyTorch does, see ``_record_in_place``; a leaf
         that requires grad is refused.
         """
-        if _engine.STATE.grad_enabled and (
+        if STATE.grad_enabled and (
                 self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
             if self._requires_grad and self._op is None:
                 self._refuse_in_place(name, other)
@@ -299,11 +339,11 @@ class Tensor:
         except (TypeError, ValueError) as error:
             raise self._explained(name, error) from None
         np.copyto(self._data, result._data, casting="same_kind")
-        _engine.mark_changed_in_place(self, _writer(name))
+        mark_changed_in_place(self, _writer(name))
         self._op, self._inputs, self._params = result._op, result._inputs, result._params
         self._requires_grad = True
         # Numbered after the version stamp: this op saw the new value, earlier ones did not.
-        self._seq = next(_engine._sequence)
+        self._seq = next(TICKS)
         self._hooks, self._scope, self._trace = None, result._scope, result._trace
         self._retains_grad = self._retains_grad or result._retains_grad
         return self
@@ -380,7 +420,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """Return a tensor sharing this data, outside the graph (it does not require grad)."""
-        return Tensor._from_op(self._data, None, None, None, next(_engine._sequence))
+        return Tensor._from_op(self._data)
 
     # --- array facts ------------------------------------------------------------------------
 
@@ -728,7 +768,7 @@ def as_input(x: Any, where: str) -> Tensor:
     """Return ``x`` if it is a Tensor, else a constant tensor of it; errors name ``where``."""
     if isinstance(x, Tensor):
         return x
-    return Tensor._from_op(_to_array(x, None, where), None, None, None, next(_engine._sequence))
+    return Tensor._from_op(_to_array(x, None, where))
 
 
 def as_inputs(operands: Sequence[Any], where: str) -> list[Tensor]:
@@ -741,10 +781,9 @@ def as_inputs(operands: Sequence[Any], where: str) -> list[Tensor]:
     """
     if all(isinstance(x, Tensor) for x in operands):
         return list(operands)
-    dtype = _engine.float_dtype_of(operands)
+    dtype = _primitive.float_dtype_of(operands)
     return [x if isinstance(x, Tensor) else Tensor._from_op(
-        _engine._constant(x, where, dtype, wrap_numbers=True), None, None, None,
-        next(_engine._sequence)) for x in operands]
+        _primitive.as_constant(x, where, dtype, wrap_numbers=True)) for x in operands]
 
 
 def _shape_of(shape: tuple, where: str) -> tuple[int, ...]:
@@ -828,9 +867,3 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
     values = resolve_generator(generator, "randn").standard_normal(_shape_of(shape, "randn"))
     return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
 
-
-# The engine and the ops build on Tensor, so they are bound after the class exists.
-from . import conversion as _conversion  # noqa: E402
-from . import engine as _engine  # noqa: E402
-from . import numpy_dispatch as _numpy_dispatch  # noqa: E402
-from . import ops as _ops  # noqa: E402

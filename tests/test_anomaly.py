@@ -71,7 +71,7 @@ def test_forward_names_a_leaf_that_already_held_inf_instead_of_the_op():
 
 
 class _TensorWithWriter(ag.Tensor):
-    """A tensor that records who changed it, as engine.mark_changed_in_place does."""
+    """A tensor that records who changed it, as ag.mark_changed_in_place does."""
 
 
 def test_forward_names_who_last_changed_a_non_finite_input():

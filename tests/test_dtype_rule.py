@@ -17,7 +17,7 @@ from op_registry import REGISTRY
 
 import autograd_lite as ag
 import nn
-from autograd_lite import engine
+from autograd_lite import grad_mode, primitive
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -138,7 +138,7 @@ def test_bool_masks_stay_masks():
 def _recorded(function):
     """The outputs of every op recorded while ``function`` runs."""
     recorded = []
-    with engine.observe_recorded_ops(recorded.append):
+    with grad_mode.observe_recorded_ops(recorded.append):
         function()
     return recorded
 
@@ -156,7 +156,7 @@ def _vjp_dtypes(output):
     VJP run on arrays as a plain backward() runs it."""
     args = [x.data if isinstance(x, ag.Tensor) else x for x in output._inputs]
     cotangent = np.ones_like(output.data)
-    return [(x.dtype, np.asarray(output._op.vjp(i)(engine.NUMPY, cotangent, output.data, *args,
+    return [(x.dtype, np.asarray(output._op.vjp(i)(primitive.NUMPY, cotangent, output.data, *args,
                                                    **output._params)).dtype)
             for i, x in enumerate(output._inputs) if isinstance(x, ag.Tensor) and x.requires_grad]
 

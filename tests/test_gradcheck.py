@@ -6,25 +6,23 @@ import pytest
 from op_registry import GRADCHECK_TOLERANCE
 
 import autograd_lite as ag
-from autograd_lite import engine
+from autograd_lite import primitive
 from autograd_lite.gradcheck import GradcheckError
 
 
 @pytest.fixture
 def temporary_primitive():
-    """Register throwaway primitives under unique names; remove them from the engine after."""
+    """Register throwaway primitives under unique names; remove them from the registry after."""
     names = []
 
     def register(name, forward, *vjps):
         name = f"test_gradcheck_{name}"
         names.append(name)
-        return engine.primitive(name, *vjps)(forward)
+        return primitive.primitive(name, *vjps)(forward)
 
     yield register
     for name in names:
-        del engine.PRIMITIVES[name]
-        delattr(engine.NUMPY, name)
-        delattr(engine.TENSORS, name)
+        del primitive.PRIMITIVES[name]  # NUMPY and TENSORS are views of it
 
 
 def _leaf(values):

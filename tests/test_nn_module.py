@@ -174,9 +174,9 @@ def test_scope_is_restored_after_a_call_and_after_an_error():
 
     with pytest.raises(ValueError, match="boom"):
         nn.Sequential(Failing())(ag.zeros(1))
-    assert ag.engine.STATE.scope == ()
+    assert ag.grad_mode.STATE.scope == ()
     nn.Linear(1, 1)(ag.zeros(1, 1))
-    assert ag.engine.STATE.scope == ()
+    assert ag.grad_mode.STATE.scope == ()
 
 
 def test_child_called_on_its_own_is_the_outermost_module():

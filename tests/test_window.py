@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_lite as ag
-from autograd_lite import engine
+from autograd_lite import primitive
 
 
 def naive_unfold(x, kernel, stride, padding, dilation):
@@ -183,8 +183,8 @@ def test_float32_stays_float32():
 
 
 def test_unfold_and_fold_are_registered_primitives():
-    assert "unfold" in engine.PRIMITIVES and "fold" in engine.PRIMITIVES
-    assert engine.NUMPY.unfold is engine.PRIMITIVES["unfold"].forward
+    assert "unfold" in primitive.PRIMITIVES and "fold" in primitive.PRIMITIVES
+    assert primitive.NUMPY.unfold is primitive.PRIMITIVES["unfold"].forward
     assert {"unfold", "fold"} <= set(ag.PUBLIC_OPS)
 
 

@@ -1,6 +1,6 @@
 """The ops of autograd_lite: every public function that computes on tensors.
 
-Primitives (a NumPy forward with its VJP rules) are registered in ``autograd_lite.engine``;
+Primitives (a NumPy forward with its VJP rules) are registered in ``autograd_lite.primitive``;
 ``PUBLIC_OPS`` names every public op in one place, so that tests can enumerate them.
 """
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import primitive
+from ..primitive import primitive
 from ..tensor import Tensor, as_input
 from .shape import keepdims_flag, normalize_axes, normalize_axis
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import primitive
+from ..primitive import primitive
 from ..tensor import Tensor, as_input, as_inputs
 
 

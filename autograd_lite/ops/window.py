@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..engine import NUMPY, primitive
+from ..primitive import NUMPY, primitive
 from ..tensor import Tensor, as_input, as_inputs
 
 Pair = tuple[int, int]

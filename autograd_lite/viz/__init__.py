@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..engine import observe_recorded_ops
+from ..grad_mode import observe_recorded_ops
 from ..tensor import Tensor
 from .core import Description, Edge, Node, describe
 from .folding import fold
