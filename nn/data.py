@@ -1,4 +1,4 @@
-"""Feeding data to a model: data sets, a batching ``DataLoader``, splits and preprocessing.
+"""Feeding data to a model: datasets of tensors, a batching ``DataLoader``, splits, preprocessing.
 
     x, y = nn.datasets.moons(n=1000, noise=0.2, seed=0)
     train, test = nn.data.random_split(nn.data.TensorDataset(x, y), [0.8, 0.2], seed=0)
