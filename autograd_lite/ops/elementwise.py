@@ -1,7 +1,10 @@
 """Elementwise primitives: arithmetic, transcendental functions, activations and comparisons.
 
-Each op is its NumPy forward with its VJP rules beside it, one per input. Broadcasting needs
-no care here: the engine reduces every gradient to its input's shape (``sum_to``).
+Each op is its NumPy forward with its VJP rules beside it, one per input. A rule is written with
+Python operators where the operator is itself a primitive (``-g * ans / y``, ``x > 0``) and ``F.``
+only for named functions (``F.exp``, ``F.where``), so the same line runs on arrays in first-order
+backward and on tensors with ``create_graph=True``. Broadcasting needs no care here: the engine
+reduces every gradient to its input's shape (``sum_to``).
 """
 
 from __future__ import annotations
@@ -26,29 +29,29 @@ def add(x: Any, y: Any) -> np.ndarray:
 
 @primitive("sub",
            lambda F, g, ans, x, y: g,
-           lambda F, g, ans, x, y: F.neg(g))
+           lambda F, g, ans, x, y: -g)
 def sub(x: Any, y: Any) -> np.ndarray:
     """x - y, elementwise with broadcasting."""
     return np.subtract(x, y)
 
 
 @primitive("mul",
-           lambda F, g, ans, x, y: F.mul(g, y),
-           lambda F, g, ans, x, y: F.mul(g, x))
+           lambda F, g, ans, x, y: g * y,
+           lambda F, g, ans, x, y: g * x)
 def mul(x: Any, y: Any) -> np.ndarray:
     """x * y, elementwise with broadcasting."""
     return np.multiply(x, y)
 
 
 @primitive("div",
-           lambda F, g, ans, x, y: F.div(g, y),
-           lambda F, g, ans, x, y: F.neg(F.div(F.mul(g, ans), y)))
+           lambda F, g, ans, x, y: g / y,
+           lambda F, g, ans, x, y: -g * ans / y)
 def div(x: Any, y: Any) -> np.ndarray:
     """x / y, elementwise with broadcasting (true division)."""
     return np.true_divide(x, y)
 
 
-@primitive("neg", lambda F, g, ans, x: F.neg(g))
+@primitive("neg", lambda F, g, ans, x: -g)
 def neg(x: Any) -> np.ndarray:
     """-x."""
     return np.negative(x)
@@ -59,17 +62,17 @@ def _pow_vjp_base(F, g, ans, x, y):
     # formula is 0 * 0**-1 = NaN: there the base is replaced by 1, which gives y * 1 = 0.
     # Replacing only the base keeps the second derivative in y right (x**-1 at y == 0).
     if isinstance(y, (int, float)):  # a Python number: decided once, no mask
-        return F.mul(g, 0.0) if y == 0 else F.mul(g, F.mul(y, F.pow(x, y - 1)))
-    base = F.where(F.mul(F.eq(x, 0), F.eq(y, 0)), 1, x)  # a product of masks: logical and
-    return F.mul(g, F.mul(y, F.pow(base, F.sub(y, 1))))
+        return g * 0.0 if y == 0 else g * y * x ** (y - 1)
+    base = F.where((x == 0) * (y == 0), 1, x)  # a product of masks: logical and
+    return g * y * base ** (y - 1)
 
 
 def _pow_vjp_exponent(F, g, ans, x, y):
     # d(x**y)/dy = x**y log x. Where x == 0 and y >= 0 it is 0 (x**y is 0 or 1 and flat in y):
     # the base is replaced by 1 there, so log gives 0, not -inf times 0. Where x == 0 and y < 0,
     # x**y = inf and log x = -inf: the gradient is -inf, as in PyTorch.
-    flat = F.mul(F.eq(x, 0), F.ge(y, 0))  # a product of masks: logical and
-    return F.mul(g, F.mul(ans, F.log(F.where(flat, 1, x))))
+    flat = (x == 0) * (y >= 0)  # a product of masks: logical and
+    return g * ans * F.log(F.where(flat, 1, x))
 
 
 @primitive("pow", _pow_vjp_base, _pow_vjp_exponent)
@@ -83,7 +86,7 @@ def pow(x: Any, y: Any) -> np.ndarray:
     return np.power(x, y)
 
 
-@primitive("square", lambda F, g, ans, x: F.mul(g, F.mul(x, 2)))
+@primitive("square", lambda F, g, ans, x: g * 2 * x)
 def square(x: Any) -> np.ndarray:
     """x * x (a primitive because losses square differences on every step)."""
     return np.square(x)
@@ -92,49 +95,49 @@ def square(x: Any) -> np.ndarray:
 # --- transcendental ------------------------------------------------------------------------
 
 
-@primitive("exp", lambda F, g, ans, x: F.mul(g, ans))
+@primitive("exp", lambda F, g, ans, x: g * ans)
 def exp(x: Any) -> np.ndarray:
     """e ** x."""
     return np.exp(x)
 
 
-@primitive("log", lambda F, g, ans, x: F.div(g, x))
+@primitive("log", lambda F, g, ans, x: g / x)
 def log(x: Any) -> np.ndarray:
     """Natural logarithm; -inf at 0 and NaN below."""
     return np.log(x)
 
 
-@primitive("log1p", lambda F, g, ans, x: F.div(g, F.add(x, 1)))
+@primitive("log1p", lambda F, g, ans, x: g / (1 + x))
 def log1p(x: Any) -> np.ndarray:
     """log(1 + x), accurate for small x."""
     return np.log1p(x)
 
 
-@primitive("sqrt", lambda F, g, ans, x: F.div(g, F.mul(ans, 2)))
+@primitive("sqrt", lambda F, g, ans, x: g / (2 * ans))
 def sqrt(x: Any) -> np.ndarray:
     """Square root; the gradient is infinite at 0."""
     return np.sqrt(x)
 
 
-@primitive("sin", lambda F, g, ans, x: F.mul(g, F.cos(x)))
+@primitive("sin", lambda F, g, ans, x: g * F.cos(x))
 def sin(x: Any) -> np.ndarray:
     """Sine (radians)."""
     return np.sin(x)
 
 
-@primitive("cos", lambda F, g, ans, x: F.neg(F.mul(g, F.sin(x))))
+@primitive("cos", lambda F, g, ans, x: -g * F.sin(x))
 def cos(x: Any) -> np.ndarray:
     """Cosine (radians)."""
     return np.cos(x)
 
 
-@primitive("tanh", lambda F, g, ans, x: F.mul(g, F.sub(1, F.square(ans))))
+@primitive("tanh", lambda F, g, ans, x: g * (1 - F.square(ans)))
 def tanh(x: Any) -> np.ndarray:
     """Hyperbolic tangent."""
     return np.tanh(x)
 
 
-@primitive("sigmoid", lambda F, g, ans, x: F.mul(g, F.mul(ans, F.sub(1, ans))))
+@primitive("sigmoid", lambda F, g, ans, x: g * ans * (1 - ans))
 def sigmoid(x: Any) -> np.ndarray:
     """The logistic function 1 / (1 + e**-x), stable for any x.
 
@@ -146,7 +149,7 @@ def sigmoid(x: Any) -> np.ndarray:
     return np.where(np.greater_equal(x, 0), 1, decay) / (1 + decay)
 
 
-@primitive("softplus", lambda F, g, ans, x: F.mul(g, F.sigmoid(x)))
+@primitive("softplus", lambda F, g, ans, x: g * F.sigmoid(x))
 def softplus(x: Any) -> np.ndarray:
     """log(1 + e**x), stable for any x (a primitive for that reason)."""
     return np.logaddexp(0, x)
@@ -161,21 +164,20 @@ def sign(x: Any) -> np.ndarray:
     return np.sign(x)
 
 
-@primitive("abs", lambda F, g, ans, x: F.mul(g, F.sign(x)))
+@primitive("abs", lambda F, g, ans, x: g * F.sign(x))
 def abs(x: Any) -> np.ndarray:
     """|x|; the gradient at 0 is 0."""
     return np.abs(x)
 
 
-@primitive("relu", lambda F, g, ans, x: F.where(F.gt(x, 0), g, 0))
+@primitive("relu", lambda F, g, ans, x: F.where(x > 0, g, 0))
 def relu(x: Any) -> np.ndarray:
     """max(x, 0); the gradient at 0 is 0."""
     return np.maximum(x, 0)
 
 
 @primitive("leaky_relu",
-           lambda F, g, ans, x, negative_slope: F.where(F.gt(x, 0), g,
-                                                        F.mul(g, negative_slope)))
+           lambda F, g, ans, x, negative_slope: F.where(x > 0, g, g * negative_slope))
 def _leaky_relu(x: Any, negative_slope: float) -> np.ndarray:
     return np.where(np.greater(x, 0), x, np.multiply(x, negative_slope))
 
@@ -190,7 +192,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
 
 def _split_ties(F, g, x, y):
     """Gradient for x in max(x, y): all of it where x wins, half on ties (PyTorch's rule)."""
-    return F.where(F.gt(x, y), g, F.where(F.eq(x, y), F.mul(g, 0.5), 0))
+    return F.where(x > y, g, F.where(x == y, g * 0.5, 0))
 
 
 @primitive("maximum",
@@ -210,7 +212,7 @@ def minimum(x: Any, y: Any) -> np.ndarray:
 
 
 def _clip_vjp(F, g, ans, x, low, high):
-    inside = F.eq(ans, x)  # x inside the closed interval [low, high] is passed through
+    inside = ans == x  # x inside the closed interval [low, high] is passed through
     return F.where(inside, g, 0)
 
 

@@ -1,4 +1,8 @@
-"""Linear algebra: matmul (1-D, 2-D and batched N-D operands, the ``@`` operator), dot, outer."""
+"""Linear algebra: matmul (1-D, 2-D and batched N-D operands, the ``@`` operator), dot, outer.
+
+VJP rules write the matrix product as ``@`` and call ``F.`` for named functions
+(``F.transpose``, ``F.sum_to``), so one rule serves arrays and tensors.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ def _as_matrices(F, g, a, b):
 
 def _matmul_vjp_a(F, g, ans, a, b):
     g2, a2, b2 = _as_matrices(F, g, a, b)
-    grad = F.matmul(g2, _swap_last(F, b2))
+    grad = g2 @ _swap_last(F, b2)
     if a.ndim == 1:
         grad = F.sum_to(grad, shape=(1, a.shape[0]))
         return F.reshape(grad, shape=a.shape)
@@ -38,7 +42,7 @@ def _matmul_vjp_a(F, g, ans, a, b):
 
 def _matmul_vjp_b(F, g, ans, a, b):
     g2, a2, b2 = _as_matrices(F, g, a, b)
-    grad = F.matmul(_swap_last(F, a2), g2)
+    grad = _swap_last(F, a2) @ g2
     if b.ndim == 1:
         grad = F.sum_to(grad, shape=(b.shape[0], 1))
         return F.reshape(grad, shape=b.shape)

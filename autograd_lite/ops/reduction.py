@@ -1,7 +1,9 @@
 """Reductions over axes: sum, mean, max, min, logsumexp, var, std, prod, argmax, argmin.
 
 Public functions take ``axis`` as None, an int or a tuple (negative allowed) and ``keepdims``;
-they normalise the axis once and hand the primitive a sorted tuple of non-negative axes.
+they normalise the axis once and hand the primitive a sorted tuple of non-negative axes. VJP
+rules use Python operators for the primitives they stand for (``x == ...``, ``/``, ``*``) and
+``F.`` for named functions (``F.reshape``, ``F.sum``), so one rule serves arrays and tensors.
 """
 
 from __future__ import annotations
@@ -58,9 +60,9 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def _extreme_vjp(F, g, ans, x, axis, keepdims):
     """Gradient of max/min: shared evenly among the elements equal to the extreme."""
     kept = _kept_shape(x.shape, axis)
-    winners = F.astype(F.eq(x, F.reshape(ans, shape=kept)), dtype=g.dtype)
-    share = F.div(winners, F.sum(winners, axis=axis, keepdims=True))
-    return F.mul(_spread(F, g, x, axis, keepdims), share)
+    winners = F.astype(x == F.reshape(ans, shape=kept), dtype=g.dtype)
+    share = winners / F.sum(winners, axis=axis, keepdims=True)
+    return _spread(F, g, x, axis, keepdims) * share
 
 
 @primitive("max", _extreme_vjp)
@@ -110,8 +112,8 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def _logsumexp_vjp(F, g, ans, x, axis, keepdims):
     kept = _kept_shape(x.shape, axis)
-    softmax = F.exp(F.sub(x, F.reshape(ans, shape=kept)))
-    return F.mul(_spread(F, g, x, axis, keepdims), softmax)
+    softmax = F.exp(x - F.reshape(ans, shape=kept))
+    return _spread(F, g, x, axis, keepdims) * softmax
 
 
 @primitive("logsumexp", _logsumexp_vjp)
@@ -161,15 +163,14 @@ def _prod_vjp(F, g, ans, x, axis, keepdims):
     # The gradient of each element is the product of the others. Without zeros that is
     # ans / x; with one zero only the zero gets a gradient; with two or more none does.
     kept = _kept_shape(x.shape, axis)
-    is_zero = F.eq(x, 0)
+    is_zero = x == 0
     zero_count = F.sum(F.astype(is_zero, dtype=np.dtype(np.int64)), axis=axis, keepdims=True)
     nonzero = F.where(is_zero, 1, x)
     product_of_nonzero = F.prod(nonzero, axis=axis, keepdims=True)
-    without_zeros = F.div(F.reshape(ans, shape=kept), nonzero)
+    without_zeros = F.reshape(ans, shape=kept) / nonzero
     only_zero = F.where(is_zero, product_of_nonzero, 0)
-    others = F.where(F.eq(zero_count, 0), without_zeros,
-                     F.where(F.eq(zero_count, 1), only_zero, 0))
-    return F.mul(_spread(F, g, x, axis, keepdims), others)
+    others = F.where(zero_count == 0, without_zeros, F.where(zero_count == 1, only_zero, 0))
+    return _spread(F, g, x, axis, keepdims) * others
 
 
 @primitive("prod", _prod_vjp)

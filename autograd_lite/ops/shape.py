@@ -1,7 +1,9 @@
 """Shape and indexing: reshape, transpose, broadcasting, joining, splitting, padding, indexing.
 
 The primitives are reshape, transpose, broadcast_to, sum_to, concatenate, pad, getitem and its
-adjoint ``index_add_to``; the rest are composites of them.
+adjoint ``index_add_to``; the rest are composites of them. VJP rules index with Python's
+``g[index]`` (the ``getitem`` primitive) and call ``F.`` for the named ones (``F.sum_to``), so
+one rule serves arrays and tensors.
 """
 
 from __future__ import annotations
@@ -229,7 +231,7 @@ def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
 def _concatenate_vjp(F, argnum, g, ans, *inputs, axis):
     start = builtins.sum(inputs[i].shape[axis] for i in range(argnum))
     index = (slice(None),) * axis + (slice(start, start + inputs[argnum].shape[axis]),)
-    return F.getitem(g, index=index)
+    return g[index]
 
 
 @primitive("concatenate", vjp_any=_concatenate_vjp)
@@ -293,7 +295,7 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> li
 
 def _pad_vjp(F, g, ans, x, pad_width, value):
     index = tuple(slice(before, before + size) for (before, _), size in zip(pad_width, x.shape))
-    return F.getitem(g, index=index)
+    return g[index]
 
 
 @primitive("pad", _pad_vjp)
@@ -342,7 +344,7 @@ def _getitem(x: Any, index: tuple) -> np.ndarray:
     return np.asarray(x)[index]
 
 
-@primitive("index_add_to", lambda F, g, ans, values, index, shape: F.getitem(g, index=index))
+@primitive("index_add_to", lambda F, g, ans, values, index, shape: g[index])
 def _index_add_to(values: Any, index: tuple, shape: tuple[int, ...]) -> np.ndarray:
     """Zeros of ``shape`` with ``values`` added at ``index``; repeated indices accumulate."""
     values = np.asarray(values)

@@ -3,7 +3,8 @@
 The two primitives are each other's adjoint, so each one's VJP is the other and gradients of
 any order flow through the same two rules. ``conv2d`` is a primitive whose forward and VJPs are
 written with them (im2col and one matmul); pooling (``nn.conv``) composes ``unfold`` with
-reductions.
+reductions. VJP rules write the matrix product as ``@`` and call ``F.`` for named functions
+(``F.fold``, ``F.reshape``), so one rule serves arrays and tensors.
 
 Layout: an image batch is (N, C, H, W); its windows are (N, C, kh, kw, out_h, out_w), where
 ``windows[n, c, i, j, y, x]`` is the input pixel under kernel offset (i, j) of the window at
@@ -88,8 +89,7 @@ def _conv2d_vjp_input(F, g, ans, x, weight, stride, padding, dilation):
     n, c_out, out_h, out_w = g.shape
     _, c_in, kh, kw = weight.shape
     kernels = F.reshape(weight, shape=(c_out, c_in * kh * kw))
-    columns = F.matmul(F.transpose(kernels, axes=(1, 0)),
-                       F.reshape(g, shape=(n, c_out, out_h * out_w)))
+    columns = F.transpose(kernels, axes=(1, 0)) @ F.reshape(g, shape=(n, c_out, out_h * out_w))
     return F.fold(F.reshape(columns, shape=(n, c_in, kh, kw, out_h, out_w)),
                   output_size=tuple(x.shape[2:]), kernel_size=(kh, kw), stride=stride,
                   padding=padding, dilation=dilation)
@@ -100,8 +100,7 @@ def _conv2d_vjp_weight(F, g, ans, x, weight, stride, padding, dilation):
     # windows are gathered again rather than kept from the forward pass (kh*kw times x's size).
     n, c_out, out_h, out_w = g.shape
     columns = _columns(F, x, tuple(weight.shape[2:]), stride, padding, dilation)
-    per_image = F.matmul(F.reshape(g, shape=(n, c_out, out_h * out_w)),
-                         F.transpose(columns, axes=(0, 2, 1)))
+    per_image = F.reshape(g, shape=(n, c_out, out_h * out_w)) @ F.transpose(columns, axes=(0, 2, 1))
     return F.reshape(F.sum(per_image, axis=(0,), keepdims=False), shape=tuple(weight.shape))
 
 
