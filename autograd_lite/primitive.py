@@ -129,10 +129,13 @@ def primitive(name: str, *vjps: Callable, vjp_any: Callable | None = None,
               differentiable: bool = True) -> Callable[[Callable], Primitive]:
     """Decorator registering a NumPy forward as a primitive with its VJP rules.
 
-    ``@primitive("mul", lambda F, g, ans, x, y: F.mul(g, y), lambda F, g, ans, x, y: F.mul(g, x))``
-    on ``def mul(x, y): return np.multiply(x, y)``. ``vjp_any(F, argnum, g, ans, *inputs)`` serves
-    ops with a variable number of inputs. ``differentiable=False`` declares an op whose output
-    never requires grad (comparisons, argmax).
+    ``@primitive("mul", lambda F, g, ans, x, y: g * y, lambda F, g, ans, x, y: g * x)`` on
+    ``def mul(x, y): return np.multiply(x, y)``. A rule uses Python operators (themselves
+    primitives) and ``F.`` for named functions (``F.exp``, ``F.sum_to``): ``F`` is NumPy's forwards
+    on arrays in a plain backward and the primitives on tensors with ``create_graph=True``.
+    ``vjp_any(F, argnum, g, ans, *inputs)`` serves ops with a variable number of inputs.
+    ``differentiable=False`` declares an op whose output never requires grad (comparisons,
+    argmax).
     """
 
     def register(forward: Callable) -> Primitive:

@@ -54,8 +54,8 @@ def _matmul(a: Any, b: Any) -> np.ndarray:
     return np.matmul(a, b)
 
 
-def _check_matmul(a: Any, b: Any) -> None:
-    a_shape, b_shape = np.shape(a), np.shape(b)
+def _check_matmul(a: Tensor, b: Tensor) -> None:
+    a_shape, b_shape = a.shape, b.shape  # tensors here: np.shape would go through dispatch
     if len(a_shape) == 0 or len(b_shape) == 0:
         raise ValueError(f"matmul: operands must have at least one dimension, got shapes "
                          f"{a_shape} and {b_shape}; use * for scalars")
