@@ -765,10 +765,10 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
 
 
 def as_input(x: Any, where: str) -> Tensor:
-    """Return ``x`` if it is a Tensor, else a constant tensor of it; errors name ``where``."""
-    if isinstance(x, Tensor):
-        return x
-    return Tensor._from_op(_to_array(x, None, where))
+    """Return ``x`` if it is a Tensor, else a constant tensor of it (``as_inputs`` for one
+    operand: lists and numbers become the default float dtype, arrays keep theirs); errors
+    name ``where``."""
+    return x if isinstance(x, Tensor) else as_inputs((x,), where)[0]
 
 
 def as_inputs(operands: Sequence[Any], where: str) -> list[Tensor]:

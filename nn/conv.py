@@ -16,13 +16,10 @@ import numpy as np
 import autograd_lite as ag
 from autograd_lite import Tensor
 from autograd_lite.ops.window import as_pair
+from autograd_lite.tensor import as_input
 
 from .inputs import layer_input
 from .module import Module, Parameter
-
-
-def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else ag.tensor(x)
 
 
 def _batched(x: Tensor, name: str) -> tuple[Tensor, bool]:
@@ -62,7 +59,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     match the weight, or the kernel does not fit the padded input; TypeError when ``x`` is a
     float tensor of another dtype than the weight (a NumPy array takes the weight's dtype).
     """
-    weight = _as_tensor(weight)
+    weight = as_input(weight, "conv2d")
     x, single = _batched(layer_input(x, weight, "conv2d"), "conv2d")
     return _unbatched(ag.conv2d(x, weight, bias, stride, padding, dilation), single)
 
@@ -90,7 +87,7 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     window size.
     """
     kernel, stride, pads = _pool_geometry("max_pool2d", kernel_size, stride, padding)
-    x, single = _batched(_as_tensor(x), "max_pool2d")
+    x, single = _batched(as_input(x, "max_pool2d"), "max_pool2d")
     if pads != (0, 0):
         lowest = np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf
         x = ag.pad(x, ((0, 0), (0, 0), (pads[0], pads[0]), (pads[1], pads[1])), value=lowest)
@@ -108,7 +105,7 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     (C, out_h, out_w). Raises ValueError naming ``avg_pool2d`` for a bad shape or padding.
     """
     kernel, stride, pads = _pool_geometry("avg_pool2d", kernel_size, stride, padding)
-    x, single = _batched(_as_tensor(x), "avg_pool2d")
+    x, single = _batched(as_input(x, "avg_pool2d"), "avg_pool2d")
     windows = _windows(x, "avg_pool2d", kernel, stride, pads, 1)
     if count_include_pad:
         return _unbatched(ag.mean(windows, axis=(2, 3)), single)

@@ -14,17 +14,13 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
-from autograd_lite.tensor import as_inputs
+from autograd_lite.tensor import as_input, as_inputs
 
 from .conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401 - re-exported as F.conv2d, ...
 from .inputs import layer_input
 
 REDUCTIONS = ("mean", "sum", "none")
 RUNNING_STATISTICS = "BatchNorm running statistics"  # the writer named by backward's errors
-
-
-def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else ag.tensor(x)
 
 
 def _constant_like(value: Any, x: Tensor) -> Any:
@@ -48,7 +44,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise (the gradient at 0 is ``alpha``)."""
-    x = _as_tensor(x)
+    x = as_input(x, "elu")
     # exp of the clipped value, so that large positive x never overflows in the unused branch.
     return ag.where(x > 0, x, (ag.exp(ag.clip(x, max=0.0)) - 1.0) * alpha)
 
@@ -67,14 +63,14 @@ def gelu(x: Any, approximate: str = "tanh") -> Tensor:
     autograd_lite does not have (ValueError for ``approximate='none'``).
     """
     check_gelu_approximation(approximate, "gelu")
-    x = _as_tensor(x)
+    x = as_input(x, "gelu")
     inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
     return x * (ag.tanh(inner) + 1.0) * 0.5
 
 
 def silu(x: Any) -> Tensor:
     """x * sigmoid(x) (also called swish)."""
-    x = _as_tensor(x)
+    x = as_input(x, "silu")
     return x * ag.sigmoid(x)
 
 
@@ -90,7 +86,7 @@ def sigmoid(x: Any) -> Tensor:
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where ``beta * x > threshold`` (as PyTorch)."""
-    x = _as_tensor(x)
+    x = as_input(x, "softplus")
     scaled = x * beta
     return ag.where(scaled > threshold, x, ag.softplus(scaled) / beta)
 
@@ -134,7 +130,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
-    x = _as_tensor(x)
+    x = as_input(x, "dropout")
     if not training or p == 0.0:
         return x
     if p == 1.0:
@@ -154,7 +150,7 @@ def batch_norm(x: Any, running_mean: Tensor | None, running_var: Tensor | None,
     are used. Then ``weight`` and ``bias`` (shape (C,)) scale and shift. Raises ValueError when
     training sees a single value per channel.
     """
-    x = _as_tensor(x)
+    x = as_input(x, "batch_norm")
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]
@@ -193,7 +189,7 @@ def layer_norm(x: Any, normalized_shape: tuple[int, ...], weight: Tensor | None 
 
     Raises ValueError when x's trailing shape is not ``normalized_shape``.
     """
-    x = _as_tensor(x)
+    x = as_input(x, "layer_norm")
     normalized_shape = tuple(normalized_shape)
     count = len(normalized_shape)
     if x.shape[x.ndim - count:] != normalized_shape or x.ndim < count:
@@ -415,7 +411,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     The mean divides by the total weight of the counted targets. Raises ValueError for a target
     of the wrong shape and IndexError for a class out of range, naming both shapes.
     """
-    input = _as_tensor(input)
+    input = as_input(input, "nll_loss")
     target = _integer_indices(target, "nll_loss")
     return _picked_class_loss(input, target, weight, ignore_index, 0.0, reduction, "nll_loss")
 
@@ -430,7 +426,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     ``label_smoothing`` mixes the target with the uniform distribution; ``weight`` (C,) weighs
     the classes. With probabilities, the mean divides by the number of examples.
     """
-    input = _as_tensor(input)
+    input = as_input(input, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got "
                          f"{label_smoothing}")

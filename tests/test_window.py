@@ -229,9 +229,11 @@ def test_fold_rejects_windows_that_do_not_match_the_output_size():
 
 
 def test_non_numeric_input_errors_name_unfold_and_fold():
-    with pytest.raises(TypeError, match=r"^unfold: expected numbers"):
+    # the one conversion of every op's operands (as_inputs) says what it got and what it takes
+    with pytest.raises(TypeError, match=r"^unfold: unsupported operand of type str; expected a "
+                                        r"Tensor, a number or a numeric array"):
         ag.unfold("image", 2)
-    with pytest.raises(TypeError, match=r"^fold: expected numbers"):
+    with pytest.raises(TypeError, match=r"^fold: unsupported operand of type str"):
         ag.fold("windows", (2, 2), 1)
 
 
