@@ -17,7 +17,6 @@ from . import (
 from . import tensor as _tensor_module  # the name ag.tensor is the factory
 from .backward import grad
 from .clock import mark_changed_in_place
-from .functional import log_softmax, softmax
 from .grad_mode import (
     detect_anomaly,
     enable_grad,
@@ -60,7 +59,6 @@ __all__ = [
     "zeros_like",
     "detect_anomaly", "enable_grad", "grad", "is_grad_enabled", "mark_changed_in_place",
     "name_scope", "no_grad", "set_grad_enabled",
-    "log_softmax", "softmax",
     "GradcheckError", "gradcheck", "gradgradcheck",
     "GraphvizNotFoundError", "capture_grads", "draw_graph", "save_graph",
     *PUBLIC_OPS,

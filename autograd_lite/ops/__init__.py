@@ -39,7 +39,20 @@ from .elementwise import (
     where,
 )
 from .linalg import dot, matmul, outer
-from .reduction import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
+from .reduction import (
+    argmax,
+    argmin,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    softmax,
+    std,
+    sum,
+    var,
+)
 from .shape import (
     broadcast_to,
     concatenate,
@@ -66,7 +79,8 @@ PUBLIC_OPS = (
     "leaky_relu", "log", "log1p", "lt", "maximum", "minimum", "mul", "ne", "neg", "pow", "relu",
     "sigmoid", "sign", "sin", "softplus", "sqrt", "square", "sub", "tanh", "where",
     "dot", "matmul", "outer",
-    "argmax", "argmin", "logsumexp", "max", "mean", "min", "prod", "std", "sum", "var",
+    "argmax", "argmin", "log_softmax", "logsumexp", "max", "mean", "min", "prod", "softmax",
+    "std", "sum", "var",
     "broadcast_to", "concatenate", "expand_dims", "flatten", "flip", "getitem", "index_add_to",
     "pad", "permute", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "transpose",
     "unsqueeze",

@@ -1,4 +1,5 @@
-"""Reductions over axes: sum, mean, max, min, logsumexp, var, std, prod, argmax, argmin.
+"""Reductions over axes: sum, mean, max, min, logsumexp, var, std, prod, argmax, argmin,
+and the normalisations along an axis built on logsumexp: log_softmax and softmax.
 
 Public functions take ``axis`` as None, an int or a tuple (negative allowed) and ``keepdims``;
 they normalise the axis once and hand the primitive a sorted tuple of non-negative axes. VJP
@@ -15,6 +16,7 @@ import numpy as np
 
 from ..primitive import primitive
 from ..tensor import Tensor, as_input
+from .elementwise import exp as _exp
 from .shape import keepdims_flag, normalize_axes, normalize_axis
 
 
@@ -127,6 +129,19 @@ def _logsumexp(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``axis``, computed without overflow (a primitive for stability)."""
     return _reduce_nonempty(_logsumexp, x, axis, keepdims, "logsumexp")
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """log(softmax(x)) along ``axis``, as x - logsumexp(x): stable for any logits."""
+    x = as_input(x, "log_softmax")
+    axis = normalize_axis(axis, x.ndim, "log_softmax")
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``axis``, computed as exp(log_softmax(x)) (never overflows)."""
+    x = as_input(x, "softmax")
+    return _exp(log_softmax(x, normalize_axis(axis, x.ndim, "softmax")))
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
