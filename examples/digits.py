@@ -29,22 +29,22 @@ def main(argv: Sequence[str] | None = None) -> dict:
                                      help="train on MNIST from the IDX files in DIR"))
     ag.manual_seed(args.seed)
     x_train, x_test, y_train, y_test, side = load(args.mnist, args.seed, args.quick)
-    results = {"softmax_gradient_error": check_softmax_gradient(x_train[:5], y_train[:5])}
+    softmax_gradient_error = check_softmax_gradient(x_train[:5], y_train[:5])
 
     mlp = nn.Sequential(nn.Linear(side * side, 32), nn.Sigmoid(), nn.Linear(32, 16), nn.Sigmoid(),
                         nn.Linear(16, 10))
-    results["mlp"] = train_and_report("sigmoid MLP", mlp, x_train, y_train, x_test, y_test,
-                                      epochs=40, seed=args.seed)
-    results["confusion_matrix"] = confusion_matrix(mlp, x_test, y_test)
-    results["figure"] = plot_confusion(results["confusion_matrix"],
-                                       args.out / "digits_confusion.png")
+    mlp_accuracy = train_and_report("sigmoid MLP", mlp, x_train, y_train, x_test, y_test,
+                                    epochs=40, seed=args.seed)
+    confusion = confusion_matrix(mlp, x_test, y_test)
+    figure = plot_confusion(confusion, args.out / "digits_confusion.png")
 
     cnn = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                         nn.Linear(8 * (side // 2) ** 2, 10))
     images_train, images_test = (x.reshape(-1, 1, side, side) for x in (x_train, x_test))
-    results["cnn"] = train_and_report("small CNN", cnn, images_train, y_train, images_test,
-                                      y_test, epochs=3 if args.quick else 20, seed=args.seed)
-    return results
+    cnn_accuracy = train_and_report("small CNN", cnn, images_train, y_train, images_test,
+                                    y_test, epochs=3 if args.quick else 20, seed=args.seed)
+    return {"softmax_gradient_error": softmax_gradient_error, "mlp": mlp_accuracy,
+            "confusion_matrix": confusion, "figure": figure, "cnn": cnn_accuracy}
 
 
 def load(mnist_dir: Path | None, seed: int, quick: bool) -> tuple:

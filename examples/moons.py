@@ -46,12 +46,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
                                      help="run the tutorial's hyper-parameter grid"))
     x, y = load_data(2000, args.seed)
     x_new, y_new = load_data(500, args.seed + 1)
-    results = {"figures": [plot_data(x, y, args.out / "moons_data.png")]}
+    data_figure = plot_data(x, y, args.out / "moons_data.png")
 
     config = dict(CHOSEN, iterations=3000) if args.quick else dict(CHOSEN)
+    sweep_csv = None
     if args.sweep:
-        config, path = sweep(x, y, QUICK_GRID if args.quick else GRID, args)
-        results["sweep_csv"] = path
+        config, sweep_csv = sweep(x, y, QUICK_GRID if args.quick else GRID, args)
     params, _ = train(x, y, **config, seed=args.seed)
 
     saved = save_parameters(params, args.out / "moons_parameters.npz")
@@ -59,12 +59,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     accuracy = compute_accuracy(y_new, predict(x_new, params, config["activation"]))
     print(f"chosen {describe(config)}: accuracy on a fresh set of 500 points {accuracy} % "
           f"(tutorial: 93.6 % for n_h=3 tanh lr=0.6 10000 iterations)")
-    results["figures"].append(plot_decision_boundary(
+    boundary_figure = plot_decision_boundary(
         lambda points: forward(points.T, params, config["activation"]).numpy().ravel(),
         x_new.T, y_new.ravel(), args.out / "moons_boundary.png",
-        f"{describe(config)}: {accuracy} % on new data"))
-    results.update(config=config, accuracy=accuracy, parameters_file=saved)
-    return results
+        f"{describe(config)}: {accuracy} % on new data")
+    return {"figures": [data_figure, boundary_figure], "sweep_csv": sweep_csv, "config": config,
+            "accuracy": accuracy, "parameters_file": saved}
 
 
 def load_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     rng = np.random.default_rng(args.seed)
     offline_steps, online_steps, xor_steps, identity_steps = (
         (1000, 5000, 1000, 2000) if args.quick else (20000, 100000, 2000, 10000))
-    results, nets, curves = {}, {}, {}
+    nets, curves, errors = {}, {}, {}
     # the thread trains both activations offline, and online the sigmoid net it settles on
     runs = [("sigmoid", "offline"), ("tanh", "offline"), ("sigmoid", "online")]
     for activation, method in runs:
@@ -41,16 +41,19 @@ def main(argv: Sequence[str] | None = None) -> dict:
                         else (train_online, online_steps))
         net = nets[activation, method] = Net([1, 6, 1], activation, rng)
         curves[activation, method] = train(net, rng, steps)
-        error = results[f"{activation}_{method}_error"] = sine_error(net)
+        errors[activation, method] = sine_error(net)
         print(f"{activation:7s} {method:7s} {steps:6d} steps: final cost "
               f"{curves[activation, method][1][-1]:.4f}, mean |prediction - sin x| on 40 "
-              f"new points {error:.3f}")
-    results["xor_outputs"] = xor_example(rng, xor_steps)
-    results["identity_output"] = identity_example(rng, identity_steps)
-    results["costs"] = {f"{activation}_{method}": cost
-                        for (activation, method), (_, cost) in curves.items()}
-    results["figures"] = [plot_costs(curves, args.out), plot_fits(nets, args.out)]
-    return results
+              f"new points {errors[activation, method]:.3f}")
+    xor_outputs = xor_example(rng, xor_steps)
+    identity_output = identity_example(rng, identity_steps)
+    figures = [plot_costs(curves, args.out), plot_fits(nets, args.out)]
+    return {**{f"{activation}_{method}_error": error
+               for (activation, method), error in errors.items()},
+            "xor_outputs": xor_outputs, "identity_output": identity_output,
+            "costs": {f"{activation}_{method}": cost
+                      for (activation, method), (_, cost) in curves.items()},
+            "figures": figures}
 
 
 class Net:

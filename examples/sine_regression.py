@@ -29,19 +29,17 @@ def main(argv: Sequence[str] | None = None) -> dict:
     """Train the hand-written loop for n = 5 and 100, then the library way; plot each."""
     args = parse_args(__doc__.splitlines()[0], argv, default_seed=1234)
     steps, epochs = (200, 10) if args.quick else (1000, 100)
-    results = {"figures": []}
+    errors, figures = {}, []
     for size in (5, 100):
         before, after = train_by_hand(size, steps, args.seed)
-        results[f"hand_{size}_error"] = report(f"hand-written loop, n={size:3d}", before, after)
-        results["figures"].append(plot_before_after(
-            before, after, f"{size} hidden units, {steps} SGD steps",
-            args.out / f"sine_regression_hand_{size}.png"))
+        errors[f"hand_{size}_error"] = report(f"hand-written loop, n={size:3d}", before, after)
+        figures.append(plot_before_after(before, after, f"{size} hidden units, {steps} SGD steps",
+                                         args.out / f"sine_regression_hand_{size}.png"))
     before, after = train_library_way(100, epochs, args.seed)
-    results["library_error"] = report("library way,       n=100", before, after)
-    results["figures"].append(plot_before_after(
-        before, after, f"nn.Sequential, momentum SGD, {epochs} epochs",
-        args.out / "sine_regression_library.png"))
-    return results
+    errors["library_error"] = report("library way,       n=100", before, after)
+    figures.append(plot_before_after(before, after, f"nn.Sequential, momentum SGD, {epochs} epochs",
+                                     args.out / "sine_regression_library.png"))
+    return {**errors, "figures": figures}
 
 
 class Linear:

@@ -32,27 +32,27 @@ def main(argv: Sequence[str] | None = None) -> dict:
     """Print the logic tables, train the three wine networks and the baseline, show symmetry."""
     args = parse_args(__doc__.splitlines()[0], argv, default_seed=42)
     iterations = 300 if args.quick else 3000
-    results = {"logic": logic_gates()}
+    logic = logic_gates()
 
     x_train, x_test, y_train, y_test = wine_split(args.seed)
-    networks = {}
+    networks, scores = {}, {}
     for name, (sizes, bias) in ARCHITECTURES.items():
         params = networks[name] = initialize(sizes, bias, np.random.default_rng(args.seed))
         train(params, x_train, y_train, iterations)
-        results[name] = (accuracy(params, x_train, y_train), accuracy(params, x_test, y_test))
-        print(f"{name:20s} train {results[name][0]:.3f}  test {results[name][1]:.3f}")
+        scores[name] = (accuracy(params, x_train, y_train), accuracy(params, x_test, y_test))
+        print(f"{name:20s} train {scores[name][0]:.3f}  test {scores[name][1]:.3f}")
     baseline = LogisticRegression().fit(x_train.T, y_train.ravel())
-    results["logistic regression"] = (baseline.score(x_train.T, y_train.ravel()),
-                                      baseline.score(x_test.T, y_test.ravel()))
-    print(f"{'LogisticRegression':20s} train {results['logistic regression'][0]:.3f}  "
-          f"test {results['logistic regression'][1]:.3f}   (scikit-learn, same split)")
-    results["figure"] = plot_decision_boundary(
+    scores["logistic regression"] = (baseline.score(x_train.T, y_train.ravel()),
+                                     baseline.score(x_test.T, y_test.ravel()))
+    print(f"{'LogisticRegression':20s} train {scores['logistic regression'][0]:.3f}  "
+          f"test {scores['logistic regression'][1]:.3f}   (scikit-learn, same split)")
+    figure = plot_decision_boundary(
         lambda points: probability(networks["2-3-1 with bias"], points.T).ravel(),
         np.concatenate([x_train, x_test], axis=1).T, np.concatenate([y_train, y_test], axis=1)[0],
         args.out / "wine_boundary.png",
         "2-3-1 with bias: $x_1$ alcohol, $x_2$ proline (standardised)")
-    results["zero_init_hidden_weights"] = symmetry_of_zero_init(x_train, y_train, iterations)
-    return results
+    hidden_weights = symmetry_of_zero_init(x_train, y_train, iterations)
+    return {"logic": logic, **scores, "figure": figure, "zero_init_hidden_weights": hidden_weights}
 
 
 def logic_gates() -> dict[str, np.ndarray]:
