@@ -90,6 +90,9 @@ class OpEntry:
     signatures: st.SearchStrategy[tuple[tuple[Shape, ...], dict]]
     domains: tuple[Domain | Callable[[Shape], st.SearchStrategy], ...]
     differentiable: bool = True
+    # What the op raises on arguments it rejects besides ValueError and TypeError (the message
+    # still starts with its name): IndexError for the indexing ops, as in NumPy.
+    extra_errors: tuple[type[Exception], ...] = ()
     samples: st.SearchStrategy[Sample] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -497,9 +500,9 @@ ENTRIES: list[OpEntry] = [
                                                                constant_values=value),
            REAL, _pad_kwargs, min_dims=1),
     single("getitem", ag.getitem, lambda x, index: np.asarray(x[index]), REAL,
-           lambda s: st.fixed_dictionaries({"index": _indices(s)})),
+           lambda s: st.fixed_dictionaries({"index": _indices(s)}), extra_errors=(IndexError,)),
     OpEntry("index_add_to", ag.index_add_to, _index_add_to_reference, _index_add_to_signature(),
-            (REAL,)),
+            (REAL,), extra_errors=(IndexError,)),
     OpEntry("unfold", ag.unfold, _windows_of, _window_signature(), (REAL,)),
     OpEntry("fold", ag.fold, _fold_reference, _fold_signature(), (REAL,)),
     OpEntry("conv2d", ag.conv2d, _conv2d_reference, _conv2d_signature(), (REAL, REAL, REAL)),
@@ -555,6 +558,9 @@ def _tensor_member_entries() -> list[OpEntry]:
     return members
 
 
+# The ops whose rejected arguments may raise IndexError (tests/test_hostile_input.py).
+INDEXING_OPS: frozenset[str] = frozenset(
+    entry.name for entry in ENTRIES if IndexError in entry.extra_errors)
 ENTRIES += _tensor_member_entries()
 REGISTRY: dict[str, OpEntry] = {entry.name: entry for entry in ENTRIES}
 if len(REGISTRY) != len(ENTRIES):
