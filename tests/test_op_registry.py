@@ -191,10 +191,10 @@ def _what_it_computes(op, sample: Sample, dtype: type) -> list:
     if not tracked:
         return facts
     grads = ag.grad(tracked, differentiable, grad_outputs=_cotangents(tracked),
-                    create_graph=True, allow_unused=True)
-    facts += [None if g is None else (g.data, g.dtype, g.requires_grad) for g in grads]
-    curved = [g for g in grads if g is not None and g.requires_grad]
-    if curved:
+                    create_graph=True)
+    facts += [(g.data, g.dtype, g.requires_grad) for g in grads]
+    curved = [g for g in grads if g.requires_grad]
+    if curved:  # a gradient of a linear op is a constant; an input may drop out of the rest
         facts += [None if g is None else (g.data, g.dtype) for g in ag.grad(
             curved, differentiable, grad_outputs=_cotangents(curved), allow_unused=True)]
     return facts
