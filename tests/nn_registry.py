@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from op_registry import GRADCHECK_TOLERANCE
 
 import autograd_lite as ag
 import nn
-from tests.op_registry import GRADCHECK_TOLERANCE
 
 
 @dataclass(frozen=True)

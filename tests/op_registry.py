@@ -17,10 +17,10 @@ How to add an entry for a new op
    drawing ``(argument shapes, keyword arguments)``.
 2. ``op`` is called as ``op(*tensors, **kwargs)`` and ``reference`` as
    ``reference(*float64 arrays, **kwargs)``; either may return one value or a tuple.
-3. Non-differentiable ops (comparisons, argmax) pass ``differentiable=False``; an op whose
-   second derivative is wrong or unsupported passes ``supports_gradgrad=False`` (a test
-   checks that this is still true). If the op is also a Tensor method or operator, add it to
-   ``TENSOR_MEMBERS``.
+3. Non-differentiable ops (comparisons, argmax) pass ``differentiable=False``; every
+   differentiable op must pass gradgradcheck. If the op is also a Tensor method of the same
+   name and signature (``x.op(*others, **kwargs)``), add the name to ``METHODS_OF_FUNCTIONS``;
+   other Tensor members (operators, other signatures) go in ``TENSOR_MEMBERS``.
 4. Things in ``autograd_lite.__all__`` or on ``Tensor`` that do not compute (factories, grad
    mode, properties) go in ``NOT_OPS`` / ``NOT_TENSOR_OPS`` with the reason.
 Run ``pytest tests/test_op_registry.py``: the coverage test names any op still missing.
@@ -90,7 +90,9 @@ class OpEntry:
     signatures: st.SearchStrategy[tuple[tuple[Shape, ...], dict]]
     domains: tuple[Domain | Callable[[Shape], st.SearchStrategy], ...]
     differentiable: bool = True
-    supports_gradgrad: bool = True
+    # What the op raises on arguments it rejects besides ValueError and TypeError (the message
+    # still starts with its name): IndexError for the indexing ops, as in NumPy.
+    extra_errors: tuple[type[Exception], ...] = ()
     samples: st.SearchStrategy[Sample] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -498,16 +500,16 @@ ENTRIES: list[OpEntry] = [
                                                                constant_values=value),
            REAL, _pad_kwargs, min_dims=1),
     single("getitem", ag.getitem, lambda x, index: np.asarray(x[index]), REAL,
-           lambda s: st.fixed_dictionaries({"index": _indices(s)})),
+           lambda s: st.fixed_dictionaries({"index": _indices(s)}), extra_errors=(IndexError,)),
     OpEntry("index_add_to", ag.index_add_to, _index_add_to_reference, _index_add_to_signature(),
-            (REAL,)),
+            (REAL,), extra_errors=(IndexError,)),
     OpEntry("unfold", ag.unfold, _windows_of, _window_signature(), (REAL,)),
     OpEntry("fold", ag.fold, _fold_reference, _fold_signature(), (REAL,)),
     OpEntry("conv2d", ag.conv2d, _conv2d_reference, _conv2d_signature(), (REAL, REAL, REAL)),
 ]
 
 
-def _method_call(member: str) -> Callable[..., Any]:
+def method_call(member: str) -> Callable[..., Any]:
     """``x.member(*other tensors, **kwargs)``: the Tensor method or operator of the first."""
     return lambda x, *rest, **kwargs: getattr(x, member)(*rest, **kwargs)
 
@@ -517,8 +519,19 @@ def _reflected_call(member: str) -> Callable[..., Any]:
     return lambda x, y: getattr(y, member)(x)
 
 
-# Tensor members that compute: member name -> (registry entry it is checked like, call). A
-# None call means ``x.member(*others, **kwargs)``.
+# Tensor methods that are the function of the same name with the tensor first:
+# ``x.name(*others, **kwargs)`` is ``ag.name(x, *others, **kwargs)``. They get no entries of
+# their own; test_op_registry.py checks that each computes its function's values and gradients.
+METHODS_OF_FUNCTIONS: tuple[str, ...] = (
+    "exp", "log", "log1p", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clip",
+    "astype", "sum", "mean", "max", "min", "var", "std", "prod", "logsumexp", "argmax",
+    "argmin", "swapaxes", "squeeze", "unsqueeze", "expand_dims", "flatten", "broadcast_to",
+    "flip", "matmul", "dot",
+)
+
+# The other Tensor members that compute (operators, reflected operators, other signatures):
+# member name -> (registry entry it is checked like, call). A None call means
+# ``x.member(*others, **kwargs)``.
 TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "__add__": ("add", None), "__radd__": ("add", _reflected_call("__radd__")),
     "__sub__": ("sub", None), "__rsub__": ("sub", _reflected_call("__rsub__")),
@@ -529,32 +542,25 @@ TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "__neg__": ("neg", None), "__abs__": ("abs", None), "__getitem__": ("getitem", None),
     "__eq__": ("eq", None), "__ne__": ("ne", None), "__lt__": ("lt", None),
     "__le__": ("le", None), "__gt__": ("gt", None), "__ge__": ("ge", None),
-    "exp": ("exp", None), "log": ("log", None), "log1p": ("log1p", None),
-    "sqrt": ("sqrt", None), "abs": ("abs", None), "sin": ("sin", None), "cos": ("cos", None),
-    "tanh": ("tanh", None), "sigmoid": ("sigmoid", None), "relu": ("relu", None),
-    "clip": ("clip", None), "astype": ("astype", None), "to": ("astype", None),
-    "sum": ("sum", None), "mean": ("mean", None), "max": ("max", None), "min": ("min", None),
-    "var": ("var", None), "std": ("std", None), "prod": ("prod", None),
-    "logsumexp": ("logsumexp", None), "argmax": ("argmax", None), "argmin": ("argmin", None),
+    "to": ("astype", None),
     "reshape": ("reshape", lambda x, shape: x.reshape(shape)),
     "transpose": ("transpose", lambda x, axes: x.transpose(axes)),
     "permute": ("permute", lambda x, axes: x.permute(*axes)),
-    "swapaxes": ("swapaxes", None), "squeeze": ("squeeze", None),
-    "unsqueeze": ("unsqueeze", None), "expand_dims": ("expand_dims", None),
-    "flatten": ("flatten", None), "broadcast_to": ("broadcast_to", None),
-    "flip": ("flip", None), "matmul": ("matmul", None), "dot": ("dot", None),
 }
 
 
 def _tensor_member_entries() -> list[OpEntry]:
     by_name = {entry.name: entry for entry in ENTRIES}
-    members = [replace(by_name[base], name=f"Tensor.{member}", op=call or _method_call(member))
+    members = [replace(by_name[base], name=f"Tensor.{member}", op=call or method_call(member))
                for member, (base, call) in TENSOR_MEMBERS.items()]
     members.append(single("Tensor.T", lambda x: x.T, np.transpose, REAL))
     members.append(single("Tensor.__pos__", lambda x: +x, lambda x: x, REAL))
     return members
 
 
+# The ops whose rejected arguments may raise IndexError (tests/test_hostile_input.py).
+INDEXING_OPS: frozenset[str] = frozenset(
+    entry.name for entry in ENTRIES if IndexError in entry.extra_errors)
 ENTRIES += _tensor_member_entries()
 REGISTRY: dict[str, OpEntry] = {entry.name: entry for entry in ENTRIES}
 if len(REGISTRY) != len(ENTRIES):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from op_registry import INDEXING_OPS
 
 import autograd_lite as ag
 
@@ -15,7 +16,6 @@ NAMES = tuple(ag.PUBLIC_OPS) + ("tensor",)
 NAMED_MESSAGE = re.compile(r"^({}): ".format("|".join(map(re.escape, NAMES))))
 PYTHON_ARITY = re.compile(
     r"(missing \d+ required|takes (from \d+ to )?\d+ positional|unexpected keyword)")
-INDEXING_OPS = {"getitem", "index_add_to"}  # IndexError is their documented error, as in NumPy
 
 odd_values = st.one_of(
     st.sampled_from(["abc", None, {}, object(), [[1, 2], [3]], (0, 1), [], Ellipsis]),

@@ -5,12 +5,12 @@ import math
 
 import numpy as np
 import pytest
+from nn_registry import ACTIVATION_CASES, LAYER_CASES, check_forward, check_gradients
+from op_registry import GRADCHECK_TOLERANCE
 
 import autograd_lite as ag
 import nn
 import nn.functional as F
-from tests.nn_registry import ACTIVATION_CASES, LAYER_CASES, check_forward, check_gradients
-from tests.op_registry import GRADCHECK_TOLERANCE
 
 CASES = LAYER_CASES + ACTIVATION_CASES
 

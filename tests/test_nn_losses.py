@@ -3,11 +3,11 @@ and errors that name the loss and the shapes."""
 
 import numpy as np
 import pytest
+from nn_registry import LOSS_CASES, check_forward, check_gradients
 
 import autograd_lite as ag
 import nn
 import nn.functional as F
-from tests.nn_registry import LOSS_CASES, check_forward, check_gradients
 
 
 @pytest.mark.parametrize("case", LOSS_CASES, ids=[c.name for c in LOSS_CASES])

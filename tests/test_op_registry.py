@@ -8,10 +8,19 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from op_registry import GRADCHECK_TOLERANCE, NOT_OPS, NOT_TENSOR_OPS, REGISTRY, OpEntry, Sample
+from op_registry import (
+    GRADCHECK_TOLERANCE,
+    METHODS_OF_FUNCTIONS,
+    NOT_OPS,
+    NOT_TENSOR_OPS,
+    REGISTRY,
+    OpEntry,
+    Sample,
+    method_call,
+)
 
 import autograd_lite as ag
-from autograd_lite import testing
+from autograd_lite import grad_mode, testing
 
 ALL = sorted(REGISTRY)
 DIFFERENTIABLE = [name for name in ALL if REGISTRY[name].differentiable]
@@ -53,9 +62,11 @@ def test_every_public_op_has_a_registry_entry():
 
 def test_every_tensor_method_and_operator_has_a_registry_entry():
     missing = [name for name in _computing_tensor_members()
-               if f"Tensor.{name}" not in REGISTRY and name not in NOT_TENSOR_OPS]
-    assert not missing, (f"Tensor members with no 'Tensor.<name>' entry in tests/op_registry.py "
-                         f"and no reason in NOT_TENSOR_OPS there: {missing}")
+               if f"Tensor.{name}" not in REGISTRY and name not in METHODS_OF_FUNCTIONS
+               and name not in NOT_TENSOR_OPS]
+    assert not missing, (f"Tensor members with no 'Tensor.<name>' entry in tests/op_registry.py, "
+                         f"not in METHODS_OF_FUNCTIONS and no reason in NOT_TENSOR_OPS there: "
+                         f"{missing}")
 
 
 def test_registry_and_ignore_lists_name_only_existing_things():
@@ -66,7 +77,14 @@ def test_registry_and_ignore_lists_name_only_existing_things():
               and name not in ag.__all__]
     stale += [name for name in NOT_OPS if name not in ag.__all__]
     stale += [f"Tensor.{name}" for name in NOT_TENSOR_OPS if name not in members]
+    stale += [f"Tensor.{name}" for name in METHODS_OF_FUNCTIONS
+              if name not in members or name not in REGISTRY]
     assert not stale, f"registry names that no longer exist: {stale}"
+
+
+def test_a_method_is_either_derived_from_its_function_or_has_its_own_entry():
+    both = [name for name in METHODS_OF_FUNCTIONS if f"Tensor.{name}" in REGISTRY]
+    assert not both and len(set(METHODS_OF_FUNCTIONS)) == len(METHODS_OF_FUNCTIONS), both
 
 
 # --- forward ------------------------------------------------------------------------------------
@@ -104,35 +122,25 @@ def test_gradcheck_in_float64(name, data):
                         **GRADCHECK_TOLERANCE)
 
 
-def _second_derivatives_hold(entry: OpEntry, sample: Sample) -> bool:
-    """gradgradcheck's verdict; an error while differentiating twice counts as failure."""
-    try:
-        return ag.gradgradcheck(_function_of_tensors(entry, sample),
-                                _tensors(sample, np.float64), raise_exception=False,
-                                **GRADCHECK_TOLERANCE)
-    except (RuntimeError, TypeError, ValueError):
-        return False
-
-
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
 @settings(max_examples=5)
 @given(data=st.data())
-def test_second_derivatives_match_the_supports_gradgrad_flag(name, data):
+def test_gradgradcheck_in_float64(name, data):
     entry = REGISTRY[name]
     sample = data.draw(entry.samples)
-    if entry.supports_gradgrad:
-        assert ag.gradgradcheck(_function_of_tensors(entry, sample),
-                                _tensors(sample, np.float64), **GRADCHECK_TOLERANCE)
-    else:
-        assert not _second_derivatives_hold(entry, sample), (
-            f"{name} is marked supports_gradgrad=False, but gradgradcheck passes: set it True")
+    assert ag.gradgradcheck(_function_of_tensors(entry, sample), _tensors(sample, np.float64),
+                            **GRADCHECK_TOLERANCE)
+
+
+def _cotangents(outputs: list) -> list:
+    return [np.cos(np.arange(out.size)).reshape(out.shape) for out in outputs]
 
 
 def _gradients(entry: OpEntry, sample: Sample, inputs: list) -> list:
     outputs = [out for out in _call(entry, sample, inputs) if out.requires_grad]
     differentiable = [x for x in inputs if x.requires_grad]
-    cotangents = [np.cos(np.arange(out.size)).reshape(out.shape) for out in outputs]
-    return list(ag.grad(outputs, differentiable, grad_outputs=cotangents, allow_unused=True))
+    return list(ag.grad(outputs, differentiable, grad_outputs=_cotangents(outputs),
+                        allow_unused=True))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -161,6 +169,60 @@ def test_float32_gradients_match_float64_gradients(name, data):
     grads64 = _gradients(entry, rounded, _tensors(rounded, np.float64))
     for g32, g64 in zip(grads32, grads64, strict=True):
         np.testing.assert_allclose(g32.data, g64.data, rtol=1e-4, atol=1e-5)
+
+
+# --- Tensor methods derived from their functions ----------------------------------------------
+
+
+def _what_it_computes(op, sample: Sample, dtype: type) -> list:
+    """Everything ``op`` computes on ``sample``: the ops it records, each output (value, dtype,
+    whether it requires grad; and whether it is a leaf under no_grad), the first derivatives
+    (a cotangent pulled back) and the derivatives of those that carry a graph."""
+    recorded, inputs = [], _tensors(sample, dtype)
+    with grad_mode.observe_recorded_ops(recorded.append):
+        outputs = _as_tuple(op(*inputs, **sample.kwargs))
+    with ag.no_grad():
+        untracked = _as_tuple(op(*_tensors(sample, dtype), **sample.kwargs))
+    facts = [[out.op_name for out in recorded]]
+    facts += [(out.data, out.dtype, out.requires_grad) for out in outputs]
+    facts += [(out.data, out.requires_grad, out.is_leaf) for out in untracked]
+    tracked = [out for out in outputs if out.requires_grad]
+    differentiable = [x for x in inputs if x.requires_grad]
+    if not tracked:
+        return facts
+    grads = ag.grad(tracked, differentiable, grad_outputs=_cotangents(tracked),
+                    create_graph=True)
+    facts += [(g.data, g.dtype, g.requires_grad) for g in grads]
+    curved = [g for g in grads if g.requires_grad]
+    if curved:  # a gradient of a linear op is a constant; an input may drop out of the rest
+        facts += [None if g is None else (g.data, g.dtype) for g in ag.grad(
+            curved, differentiable, grad_outputs=_cotangents(curved), allow_unused=True)]
+    return facts
+
+
+def _assert_identical(got, want, where: str) -> None:
+    if isinstance(want, (np.ndarray, np.generic)):  # a full reduction may give a NumPy scalar
+        got, want = np.asarray(got), np.asarray(want)
+        assert got.dtype == want.dtype and got.shape == want.shape, (where, got, want)
+        np.testing.assert_array_equal(got, want, err_msg=where)
+    elif isinstance(want, (tuple, list)):
+        assert isinstance(got, (tuple, list)) and len(got) == len(want), (where, got, want)
+        for i, (g, w) in enumerate(zip(got, want)):
+            _assert_identical(g, w, f"{where}[{i}]")
+    else:
+        assert got == want, (where, got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", METHODS_OF_FUNCTIONS)
+@settings(max_examples=20)
+@given(data=st.data())
+def test_method_computes_what_its_function_computes(name, dtype, data):
+    # Every check on the function entry then holds for the method too, without re-running it.
+    function = REGISTRY[name]
+    sample = data.draw(function.samples)
+    _assert_identical(_what_it_computes(method_call(name), sample, dtype),
+                      _what_it_computes(function.op, sample, dtype), f"Tensor.{name}")
 
 
 # --- graph recording ----------------------------------------------------------------------------
