@@ -28,6 +28,7 @@ from .grad_mode import (
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the public ops, listed in ops.PUBLIC_OPS
 from .ops import PUBLIC_OPS
+from .primitive import call_in_scope as call_in_scope  # for nn.Module; not an op
 from .tensor import (
     Tensor,
     arange,

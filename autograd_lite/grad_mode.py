@@ -2,7 +2,7 @@
 
 Every flag here is per thread (``threading.local``), so ``no_grad`` in one thread never turns
 recording off in another. ``autograd_lite.primitive.apply`` reads them on every op; this module
-imports nothing of the package, so every other module (``tensor`` included) can import it.
+imports only the clock, so every other module (``tensor`` included) can import it.
 """
 
 from __future__ import annotations
@@ -12,17 +12,38 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .clock import TICKS
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 
+class Scope(tuple):
+    """An open or closed name scope: its path, plus the ticks of the clock it was open between.
+
+    As a tuple it is the path, ``(qualified name, label)`` of each enclosing scope, outermost
+    first (``(("", "MLP"), ("layers.0", "Linear"))``), which is what drawings show. ``parent``
+    is the enclosing scope (``()`` at the top), ``thread`` the thread that opened it, and
+    every tensor made inside it by that thread has ``first < _seq < last`` (``last`` is None
+    while it is open). A tensor therefore needs no tag to know its scope: drawings derive it
+    from the nested intervals of the scopes they find on the graph (``autograd_lite.viz``).
+    """
+
+    parent: Scope | tuple[()]
+    first: int
+    last: int | None
+    thread: int
+
+
 class _ThreadState(threading.local):
     grad_enabled = True
-    scope: tuple[tuple[str, str], ...] = ()  # (qualified name, label) of each enclosing scope
+    scope: Scope | tuple[()] = ()  # the innermost open scope
+    named = 0  # how many ``name_scope`` blocks are open: those tag every op
     anomaly = False
     observers: tuple[Callable[[Tensor], None], ...] = ()  # see observe_recorded_ops
-    # True while a scope, an observer or anomaly mode is active: one read on the hot path
-    # instead of three tells apply() whether it has extra work per op.
+    # True while a name_scope block, an observer or anomaly mode is active: one read on the hot
+    # path instead of three tells apply() whether it has extra work per op. Module calls open
+    # scopes without setting it, so that they cost nothing per op.
     tagging = False
 
 
@@ -30,10 +51,30 @@ def _set_state(**values: Any) -> None:
     """Set fields of this thread's STATE and keep ``tagging`` in step with them."""
     for name, value in values.items():
         setattr(STATE, name, value)
-    STATE.tagging = bool(STATE.scope or STATE.observers or STATE.anomaly)
+    STATE.tagging = bool(STATE.named or STATE.observers or STATE.anomaly)
 
 
 STATE = _ThreadState()
+
+
+def open_scope(name: str, label: str) -> Scope:
+    """Open the scope ``(name, label)`` inside the current one, once per call: no per-op cost.
+
+    The engine side of ``name_scope`` and of ``ag.call_in_scope`` (what ``nn.Module`` calls
+    use); every ``open_scope`` is matched by a ``close_scope`` in a ``finally``.
+    """
+    parent = STATE.scope
+    scope = Scope(parent + ((name, label),))
+    scope.parent, scope.first, scope.last = parent, next(TICKS), None
+    scope.thread = threading.get_ident()
+    STATE.scope = scope
+    return scope
+
+
+def close_scope(scope: Scope) -> None:
+    """Close ``scope`` (the innermost open one): record its last tick, reopen its parent."""
+    scope.last = next(TICKS)
+    STATE.scope = scope.parent
 
 
 def is_grad_enabled() -> bool:
@@ -70,17 +111,19 @@ def set_grad_enabled(enabled: bool) -> contextlib.AbstractContextManager:
 def name_scope(name: str, label: str = "") -> Iterator[None]:
     """Tag every op recorded inside the block with the scope ``(name, label)``.
 
-    Scopes nest; a tensor records the tuple of all enclosing scopes, outermost first.
-    ``nn.Module.__call__`` pushes its qualified name and class name here (``("layers.0",
-    "Linear")``), so that graph drawings can group nodes by module without the engine knowing
-    about modules.
+    Scopes nest, with each other and with module calls; an op output records the path of all
+    enclosing scopes, outermost first, in ``_scope`` (graph drawings group nodes by it). This
+    costs a little on every op inside the block; ``nn.Module`` calls, which give their
+    qualified name and class name (``("layers.0", "Linear")``), use ``ag.call_in_scope``
+    instead, which costs nothing per op.
     """
-    previous = STATE.scope
-    _set_state(scope=previous + ((name, label),))
+    scope = open_scope(name, label)
+    _set_state(named=STATE.named + 1)
     try:
         yield
     finally:
-        _set_state(scope=previous)
+        close_scope(scope)
+        _set_state(named=STATE.named - 1)
 
 
 @contextlib.contextmanager

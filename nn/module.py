@@ -2,8 +2,9 @@
 
 A ``Module`` registers the ``Parameter``s, buffers and sub-modules assigned to its attributes,
 in definition order, and walks them for ``parameters()``, ``state_dict()``, ``train()`` and the
-rest. Calling a module runs its ``forward`` inside ``autograd_lite.name_scope(qualified name,
-class name)``, so every op it records knows which module made it (graph drawings group by it).
+rest. Calling a module runs its ``forward`` inside ``autograd_lite.call_in_scope(qualified name,
+class name, ...)``, so that graph drawings know which module made each op (they group by it);
+the scope is recorded once per call, never per op.
 """
 
 from __future__ import annotations
@@ -179,8 +180,7 @@ class Module:
         previous = _CALLS.frames
         _CALLS.frames = previous + ((self, name),)
         try:
-            with ag.name_scope(name, type(self).__name__):
-                return self.forward(*args, **kwargs)
+            return ag.call_in_scope(name, type(self).__name__, self.forward, *args, **kwargs)
         finally:
             _CALLS.frames = previous
 

@@ -1,5 +1,6 @@
 """Module system: registration, naming, walking, modes, state dicts, save/load and scopes."""
 
+import threading
 import zipfile
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 import autograd_lite as ag
 import nn
+from autograd_lite.viz.core import describe
 
 
 class TwoLayer(nn.Module):
@@ -183,6 +185,141 @@ def test_child_called_on_its_own_is_the_outermost_module():
     model = TwoLayer()
     out = model.hidden(ag.randn(1, 2, requires_grad=True))
     assert out._scope == (("", "Linear"),)
+
+
+def _op_scopes(*outputs):
+    """The scope of every op node in the drawing of ``outputs``, by op name, in drawing order."""
+    graph = describe(list(outputs), {})
+    return [(node.fields["op"], node.scope) for node in graph.nodes if node.kind == "op"]
+
+
+class Twice(nn.Module):
+    """Calls the same child twice, with an op of its own in between."""
+
+    def __init__(self):
+        super().__init__()
+        self.shared = nn.Tanh()
+
+    def forward(self, x):
+        return self.shared(self.shared(x) * 3.0)
+
+
+def test_a_module_call_tags_no_op_and_turns_no_per_op_work_on():
+    class Probe(nn.Module):
+        def forward(self, x):
+            self.tagging = ag.grad_mode.STATE.tagging
+            self.inner = x * 2.0
+            return self.inner + 1.0
+
+    probe = Probe()
+    out = probe(ag.tensor([1.0], requires_grad=True))
+    assert probe.tagging is False
+    assert probe.inner._scope is None
+    assert out._scope == (("", "Probe"),)
+    assert _op_scopes(out) == [("mul", (("", "Probe"),)), ("add", (("", "Probe"),))]
+
+
+def test_drawing_derives_the_scopes_of_nested_and_repeated_calls():
+    model = nn.Sequential(Twice(), nn.Tanh())
+    out = model(ag.tensor([0.5], requires_grad=True)) * 2.0
+    top, twice, shared = ("", "Sequential"), ("0", "Twice"), ("0.shared", "Tanh")
+    assert _op_scopes(out) == [("tanh", (top, twice, shared)), ("mul", (top, twice)),
+                               ("tanh", (top, twice, shared)), ("tanh", (top, ("1", "Tanh"))),
+                               ("mul", ())]
+
+
+@pytest.mark.parametrize("pack", [lambda a, b: (a, [b]), lambda a, b: {"a": a, "b": b}])
+def test_scopes_reach_the_drawing_through_tuple_list_and_dict_outputs(pack):
+    class Pair(nn.Module):
+        def forward(self, x):
+            hidden = x * 2.0
+            return pack(hidden + 1.0, hidden.exp())
+
+    out = Pair()(ag.tensor([0.5], requires_grad=True))
+    second = out[1][0] if isinstance(out, tuple) else out["b"]
+    assert _op_scopes(second) == [("mul", (("", "Pair"),)), ("exp", (("", "Pair"),))]
+
+
+def test_ops_after_a_call_that_raised_are_drawn_outside_it():
+    class Failing(nn.Module):
+        def forward(self, x):
+            self.partial = x * 2.0
+            raise ValueError("boom")
+
+    failing, x = Failing(), ag.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="boom"):
+        failing(x)
+    after = nn.Tanh()(failing.partial + 1.0)
+    assert _op_scopes(after) == [("mul", ()), ("add", ()), ("tanh", (("", "Tanh"),))]
+
+
+def test_name_scope_around_and_inside_module_calls_nests_with_them():
+    class Named(nn.Module):
+        def forward(self, x):
+            with ag.name_scope("inside", "Block"):
+                return x * 2.0
+
+    with ag.name_scope("encoder", "Stage"):
+        out = nn.Sequential(Named())(ag.tensor([1.0], requires_grad=True)) + 1.0
+    stage = ("encoder", "Stage")
+    assert _op_scopes(out) == [
+        ("mul", (stage, ("", "Sequential"), ("0", "Named"), ("inside", "Block"))),
+        ("add", (stage,))]
+
+
+def test_a_drawing_made_inside_forward_sees_the_open_calls():
+    class Drawing(nn.Module):
+        def forward(self, x):
+            hidden = x * 2.0
+            self.scopes = _op_scopes(hidden)
+            return hidden
+
+    model = nn.Sequential(Drawing())
+    model(ag.tensor([1.0], requires_grad=True))
+    assert model[0].scopes == [("mul", (("", "Sequential"), ("0", "Drawing")))]
+
+
+def test_a_forward_may_take_keywords_named_like_the_scope_arguments():
+    class Keywords(nn.Module):
+        def forward(self, x, name="", label="", function=None):
+            return x * len(name + label)
+
+    out = Keywords()(ag.tensor([1.0]), name="ab", label="c", function=print)
+    np.testing.assert_array_equal(out.data, [3.0])
+
+
+def test_calls_overlapping_in_another_thread_do_not_relabel_this_graphs_ops():
+    # The clock is shared: the worker's call is open while the main thread's op `inner` is
+    # made, and the worker's result flows into the main thread's graph.
+    inner_made, worker_done, results = threading.Event(), threading.Event(), {}
+
+    class Worker(nn.Module):
+        def forward(self, x):
+            first = x * 2.0
+            worker_started.set()
+            inner_made.wait(5)
+            return first.exp()
+
+    class Main(nn.Module):
+        def forward(self, x):
+            worker_started.wait(5)
+            inner = x * 3.0
+            inner_made.set()
+            worker_done.wait(5)
+            return inner + results["worker"]
+
+    worker_started = threading.Event()
+
+    def work():
+        results["worker"] = Worker()(ag.tensor([1.0], requires_grad=True))
+        worker_done.set()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    out = Main()(ag.tensor([1.0], requires_grad=True))
+    thread.join()
+    main, worker = (("", "Main"),), (("", "Worker"),)
+    assert _op_scopes(out) == [("mul", worker), ("mul", main), ("exp", worker), ("add", main)]
 
 
 # --- state dicts ---------------------------------------------------------------------------

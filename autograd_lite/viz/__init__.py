@@ -3,7 +3,7 @@
 The picture is made to teach backprop. One node per tensor (name, shape, dtype, and for small
 tensors the values and gradients, micrograd-style) and one per op, data flowing from the inputs
 to the output. A tensor used twice keeps both edges, and its node says that its gradient is the
-sum of the contributions. Ops recorded inside ``ag.name_scope`` (which ``nn.Module`` calls push)
+sum of the contributions. Ops recorded inside a module call or an ``ag.name_scope`` block
 sit in nested clusters such as ``layers.0: Linear``; ``depth=k`` folds deeper modules into one
 box each. After ``backward(retain_graph=True)`` nodes and edges are coloured by log10 of the
 gradient norm on the colour-blind-safe viridis scale; NaN and Inf are flagged in red.

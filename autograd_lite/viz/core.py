@@ -4,8 +4,9 @@
 Graphviz DOT). A node has an ``id`` (``t3`` is the fourth tensor in creation order, ``op3`` the op
 that made it, ``c3_1`` a constant argument of that op), a ``kind`` ("tensor", "op", "constant",
 "module" or "note"), a ``scope`` (the module path it sits in, outermost first, as recorded by
-``ag.name_scope``) and label ``fields``. An edge goes the way the data flows and names the tensor
-node whose value it carries, so that it can be coloured by that tensor's gradient.
+``ag.name_scope`` and module calls, see ``_scopes``) and label ``fields``. An edge goes the way
+the data flows and names the tensor node whose value it carries, so that it can be coloured by
+that tensor's gradient.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..grad_mode import STATE
 from ..tensor import Tensor
 
 Scope = tuple[tuple[str, str], ...]  # (qualified name, class name) per enclosing module
@@ -92,17 +94,18 @@ def describe(outputs: Sequence[Tensor], param_names: Mapping[int, str],
     drawn, cut = _collect(outputs, max_nodes)
     index = {id(t): i for i, t in enumerate(drawn)}
     output_ids = {id(t) for t in outputs}
+    scopes = _scopes(drawn)
     uses: dict[int, int] = {}
     consumer_scopes: dict[int, list[Scope]] = {}
-    for tensor in drawn:
+    for tensor, tensor_scope in zip(drawn, scopes):
         for x in tensor._inputs or ():
             if isinstance(x, Tensor):
                 uses[id(x)] = uses.get(id(x), 0) + 1
-                consumer_scopes.setdefault(id(x), []).append(tensor._scope or ())
+                consumer_scopes.setdefault(id(x), []).append(tensor_scope)
     graph = Description()
     for i, tensor in enumerate(drawn):
         if tensor._op is not None:
-            scope, role = tensor._scope or (), ""
+            scope, role = scopes[i], ""
         elif id(tensor) in param_names or tensor.is_parameter:
             scope, role = (), "param"
         else:
@@ -144,6 +147,49 @@ def _describe_op(graph: Description, i: int, tensor: Tensor, index: Mapping[int,
             graph.connect(f"t{index[id(x)]}", op_id, carries=f"t{index[id(x)]}")
         else:
             graph.connect("truncated", op_id, once=True)
+
+
+def _scopes(drawn: Sequence[Tensor]) -> list[Scope]:
+    """The scope of each drawn tensor (in creation order, as ``_collect`` gives them).
+
+    Module calls record their scope once per call, on the tensors they return
+    (``ag.call_in_scope``); ``name_scope`` tags every op in its block. Each such scope knows
+    its enclosing ones, its thread and the interval of ticks it was open between, so the
+    scopes found on the drawn tensors, their parents and this thread's open scopes (a drawing
+    made inside a forward) give every op output the innermost interval that holds its
+    ``_seq``. The intervals of one thread nest, but the clock is shared by all threads: a
+    tensor takes only a scope of its thread, which is the thread of the scope it carries, or
+    else of the tensors it flows into. Leaves get ``()`` here (``describe`` places them).
+    """
+    found: dict[int, Any] = {}
+    for start in itertools.chain((t._scope for t in drawn), (STATE.scope,)):
+        while start and id(start) not in found:
+            found[id(start)] = start
+            start = start.parent
+    pending = sorted(found.values(), key=lambda s: s.first)
+    threads: dict[int, int] = {}
+    for tensor in reversed(drawn):  # consumers before their inputs
+        thread = tensor._scope.thread if tensor._scope else threads.get(id(tensor))
+        if thread is not None:
+            threads[id(tensor)] = thread
+            for x in tensor._inputs or ():
+                threads.setdefault(id(x), thread)
+    opened: list[Any] = []  # scopes opened before the current tensor, in opening order
+    result: list[Scope] = []
+    next_scope = 0
+    for tensor in drawn:
+        seq = tensor._seq
+        while next_scope < len(pending) and pending[next_scope].first < seq:
+            opened.append(pending[next_scope])
+            next_scope += 1
+        while opened and opened[-1].last is not None and opened[-1].last < seq:
+            opened.pop()  # closed for good: tensors come in increasing _seq
+        thread = threads.get(id(tensor))
+        inner = () if tensor._op is None else next(
+            (s for s in reversed(opened) if (s.last is None or seq < s.last)
+             and (thread is None or s.thread == thread)), ())
+        result.append(tuple(inner))
+    return result
 
 
 def _value_fields(value: Any, role: str, name: str) -> dict[str, Any]:
