@@ -28,7 +28,7 @@ from .grad_mode import (
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the public ops, listed in ops.PUBLIC_OPS
 from .ops import PUBLIC_OPS
-from .primitive import call_in_scope as call_in_scope  # for nn.Module; not an op
+from .primitive import call_in_scope
 from .tensor import (
     Tensor,
     arange,
@@ -59,7 +59,7 @@ __all__ = [
     "manual_seed", "ones", "ones_like", "rand", "randn", "set_default_dtype", "tensor", "zeros",
     "zeros_like",
     "detect_anomaly", "enable_grad", "grad", "is_grad_enabled", "mark_changed_in_place",
-    "name_scope", "no_grad", "set_grad_enabled",
+    "call_in_scope", "name_scope", "no_grad", "set_grad_enabled",
     "GradcheckError", "gradcheck", "gradgradcheck",
     "GraphvizNotFoundError", "capture_grads", "draw_graph", "save_graph",
     *PUBLIC_OPS,

@@ -579,6 +579,7 @@ NOT_OPS: dict[str, str] = {
     "no_grad": "grad-mode context manager", "enable_grad": "grad-mode context manager",
     "set_grad_enabled": "grad-mode context manager", "is_grad_enabled": "grad-mode query",
     "name_scope": "names graph nodes; computes nothing",
+    "call_in_scope": "names graph nodes (a module call's scope); computes nothing",
     "detect_anomaly": "debugging context manager",
     "grad": "the reverse-mode driver itself, exercised by every gradient check",
     "gradcheck": "the checker", "gradgradcheck": "the checker",
