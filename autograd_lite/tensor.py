@@ -231,6 +231,15 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
+        # A float array (every optimizer-style update) skips the checks below.
+        if type(value) is not np.ndarray or value.dtype.kind != "f":
+            value = self._checked_data(value)
+        self._data = value
+        mark_changed_in_place(self, "Tensor.data assignment")
+
+    def _checked_data(self, value: Any) -> np.ndarray:
+        """``value`` as the new array of ``data``: a Tensor's array, or a numeric array (a float
+        one when self requires grad); TypeError otherwise."""
         if isinstance(value, Tensor):
             value = value._data
         elif not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
@@ -243,8 +252,7 @@ class Tensor:
             raise TypeError(f"Tensor.data: the tensor requires grad, so its data must have a "
                             f"float dtype, got {value.dtype}; convert it first, e.g. "
                             f"array.astype('float32')")
-        self._data = value
-        mark_changed_in_place(self, "Tensor.data assignment")
+        return value
 
     def _refuse_in_place(self, name: str, source: Any) -> None:
         """Raise if changing this tensor in place with grad mode on would lose a gradient."""
