@@ -80,15 +80,17 @@ def _accumulate_leaf_grad(leaf: Tensor, grad: Any, create_graph: bool, private: 
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
     elif leaf.grad is None:
         # .grad must own its array, because we add into it later. Arrays that came through the
-        # graph already do (see _private_gradient); a hook's result may be shared, so it is copied.
-        leaf.grad = Tensor._from_op(grad if private else np.array(grad, dtype=leaf._data.dtype))
+        # graph already do (see _private_gradient); a hook's result may be shared, so it is copied,
+        # and so is a NumPy scalar (two 0-d contributions add up to one), so .grad holds an array.
+        adopt = private and type(grad) is np.ndarray
+        leaf.grad = Tensor._from_op(grad if adopt else np.array(grad, dtype=leaf._data.dtype))
     elif leaf.grad.requires_grad:
         # A create_graph backward left a differentiable .grad: keep its graph (this walk's part
         # is a constant in it), as PyTorch's in-place accumulation does.
         with enable_grad():
             leaf.grad = leaf.grad + grad
     elif leaf.grad.shape != leaf.shape:
-        leaf.grad = Tensor._from_op(leaf.grad._data + grad)
+        leaf.grad = Tensor._from_op(np.asarray(leaf.grad._data + grad))
     else:
         leaf.grad._data += grad
         mark_changed_in_place(leaf.grad, "gradient accumulation into .grad")
@@ -114,7 +116,7 @@ def _run_hooks(tensor: Tensor, grad: Any, create_graph: bool) -> Any:
     for hook in tensor._hooks:
         # A fresh sequence number: users may keep the tensor and compute with it, and the
         # backward heap orders tensors by these numbers, so they must be unique.
-        wrapped = grad if create_graph else Tensor._from_op(grad)
+        wrapped = grad if create_graph else Tensor._from_op(np.asarray(grad))
         replaced = hook(wrapped)
         if replaced is not None:
             replaced_array = (replaced._data if isinstance(replaced, Tensor)

@@ -602,3 +602,16 @@ def test_grad_of_a_tensor_and_its_ancestor_propagates_through_the_tensor():
     gx, gh = ag.grad((h * h).sum() + x.sum(), [x, h])
     np.testing.assert_array_equal(gx.numpy(), 18 * x.numpy() + 1)
     np.testing.assert_array_equal(gh.numpy(), 6 * x.numpy())
+
+
+def test_a_scalar_leaf_used_twice_gets_a_gradient_array_that_zero_grad_can_clear():
+    # Two 0-d contributions add up to a NumPy scalar; .grad must still hold an array, or
+    # zero_grad(set_to_none=False) (p.grad.zero_()) silently changed nothing.
+    x = ag.tensor(2.0, requires_grad=True)
+    (x * x + x).backward()
+    assert type(x.grad.data) is np.ndarray and x.grad.item() == 5.0
+    with ag.no_grad():
+        x.grad.zero_()
+    assert x.grad.item() == 0.0
+    (x * x + x).backward()
+    assert x.grad.item() == 5.0
