@@ -4,7 +4,7 @@ No derivative is written anywhere in this package (a test checks): layers, activ
 losses are compositions of primitives, so their gradients (of any order) come from the engine.
 """
 
-from . import data, datasets, functional, init, lr_scheduler, optim, utils
+from . import data, datasets, functional, init, lr_scheduler, npz_io, optim, utils
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     ELU,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .serialization import read_npz
+from .npz_io import read_npz
 
 _EXTRA_HINT = "install the examples extra: pip install autograd_lite[examples]"
 
