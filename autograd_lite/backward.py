@@ -205,10 +205,11 @@ def _propagate(tensor: Tensor, grad: Any, F: Any, create_graph: bool,
         if not (isinstance(x, Tensor) and x._requires_grad):
             continue
         grad_x = prim.vjp(argnum)(F, grad, ans, *args, **params)
-        if grad_x.shape != x._data.shape:
-            grad_x = F.sum_to(grad_x, shape=x._data.shape)
-        if grad_x.dtype != x._data.dtype:
-            grad_x = F.astype(grad_x, dtype=x._data.dtype)
+        data = x._data
+        if grad_x.shape != data.shape:
+            grad_x = F.sum_to(grad_x, shape=data.shape)
+        if grad_x.dtype != data.dtype:
+            grad_x = F.astype(grad_x, dtype=data.dtype)
         if anomaly:
             # The incoming gradient is known to be finite here (see check_gathered), so the
             # op's saved values are the only other suspects.

@@ -2,6 +2,7 @@
 finite, and no NumPy RuntimeWarning reaches the user. Long runs keep memory flat."""
 
 import gc
+import math
 import tracemalloc
 import warnings
 
@@ -65,6 +66,20 @@ def test_sigmoid_saturates_exactly_at_extreme_logits():
     y.sum().backward()
     np.testing.assert_array_equal(y.numpy(), [0.0, 1.0])
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+
+
+def test_sigmoid_keeps_relative_precision_and_underflows_to_zero_as_pytorch():
+    # PyTorch 2.14 gives, in float32: sigmoid(-100) = sigmoid(-90) = 0 (e**90 overflows),
+    # sigmoid(-87) = 1.6458115e-38 and sigmoid(-20) = 2.0611537e-09; in float64 sigmoid(-90) =
+    # e**-90 / (1 + e**-90) = 8.194012623990515e-40.
+    x32 = ag.tensor([-100.0, -90.0, -87.0, -20.0, 0.0, 20.0], dtype=np.float32)
+    np.testing.assert_allclose(ag.sigmoid(x32).numpy(),
+                               [0.0, 0.0, math.exp(-87) / (1 + math.exp(-87)),
+                                math.exp(-20) / (1 + math.exp(-20)), 0.5,
+                                1 / (1 + math.exp(-20))], rtol=1e-6, atol=0)
+    x64 = ag.tensor([-90.0, -700.0], dtype=np.float64)
+    np.testing.assert_allclose(ag.sigmoid(x64).numpy(),
+                               [math.exp(-90) / (1 + math.exp(-90)), math.exp(-700)], rtol=1e-14)
 
 
 def test_log_softmax_of_extreme_logits_matches_the_exact_value():
