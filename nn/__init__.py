@@ -38,7 +38,7 @@ from .losses import (
 )
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .serialization import load, save
-from .training import Callback, EarlyStopping, History, evaluate, fit, predict
+from .training import Callback, EarlyStopping, History, NonFiniteLossError, evaluate, fit, predict
 
 __all__ = [
     "data", "datasets", "functional", "init", "lr_scheduler", "optim", "utils",
@@ -50,5 +50,5 @@ __all__ = [
     "NLLLoss", "SmoothL1Loss",
     "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
     "load", "save",
-    "Callback", "EarlyStopping", "History", "evaluate", "fit", "predict",
+    "Callback", "EarlyStopping", "History", "NonFiniteLossError", "evaluate", "fit", "predict",
 ]

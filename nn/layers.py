@@ -203,7 +203,8 @@ class Embedding(Module):
         self.weight = Parameter(ag.zeros(num_embeddings, embedding_dim))
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0.0
+            with ag.no_grad():
+                self.weight[self.padding_idx] = 0.0
 
     def forward(self, indices: Any) -> Tensor:
         return F.embedding(indices, self.weight, self.padding_idx)

@@ -286,8 +286,8 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Convert every float parameter and buffer to a float dtype in place (e.g. float64 for
-        gradient checks); return self. Gradients are dropped.
+        """Convert every float parameter and buffer, and their gradients, to a float dtype in
+        place (e.g. float64 for gradient checks); return self.
 
         Takes PyTorch's arguments: ``to(dtype)``, ``to("cpu")``, ``to("cpu", dtype)``,
         ``to(tensor)``, keywords ``dtype=`` and ``device=``. RuntimeError for any device but
@@ -301,7 +301,9 @@ class Module:
         for tensor in [*self.parameters(), *self.buffers()]:
             if tensor.dtype.kind == "f":
                 tensor.data = tensor.data.astype(dtype)
-                tensor.grad = None
+                if tensor.grad is not None:
+                    with ag.no_grad():
+                        tensor.grad = tensor.grad.astype(dtype)
         return self
 
     # --- state -------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ import autograd_lite as ag
 from autograd_lite import Tensor
 
 
-def _gradients(parameters: Tensor | Iterable[Tensor], where: str) -> list[np.ndarray]:
-    """The gradient arrays of the parameters that have one."""
+def _gradients(parameters: Tensor | Iterable[Tensor], where: str) -> list[Tensor]:
+    """The gradients of the parameters that have one."""
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for index, p in enumerate(params):
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: parameter {index} is a {type(p).__name__}, not a Tensor")
-    return [p.grad.data for p in params if p.grad is not None]
+    return [p.grad for p in params if p.grad is not None]
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
@@ -36,9 +36,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     if not grads:
         return ag.tensor(0.0)
     if norm_type == float("inf"):
-        total = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
+        total = max(float(np.max(np.abs(g.data), initial=0.0)) for g in grads)
     else:
-        total = sum(float(np.sum(np.abs(g.astype(np.float64)) ** norm_type))
+        total = sum(float(np.sum(np.abs(g.data.astype(np.float64)) ** norm_type))
                     for g in grads) ** (1.0 / norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total gradient norm is {total}; check the "
@@ -46,7 +46,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     scale = max_norm / (total + 1e-6)
     if scale < 1:
         for g in grads:
-            g *= scale
+            np.multiply(g.data, scale, out=g.data)
+            ag.mark_changed_in_place(g, "clip_grad_norm_")
     return ag.tensor(total)
 
 
@@ -55,7 +56,8 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     if clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for g in _gradients(parameters, "clip_grad_value_"):
-        np.clip(g, -clip_value, clip_value, out=g)
+        np.clip(g.data, -clip_value, clip_value, out=g.data)
+        ag.mark_changed_in_place(g, "clip_grad_value_")
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]

@@ -157,6 +157,16 @@ def test_to_float64_converts_parameters_and_buffers():
     assert model.steps.dtype == np.float64
 
 
+def test_to_converts_existing_gradients_as_pytorch():
+    model = nn.Linear(2, 1)
+    model(ag.ones(3, 2)).sum().backward()
+    expected = model.weight.grad.data.astype(np.float64)
+    model.to("float64")
+    assert model.weight.grad.dtype == np.float64
+    np.testing.assert_array_equal(model.weight.grad.data, expected)
+    assert model.weight.grad.data.tolist() == [[3.0, 3.0]]
+
+
 # --- name scopes ---------------------------------------------------------------------------
 
 

@@ -542,3 +542,20 @@ def test_a_mis_shaped_gradient_is_reported_before_any_parameter_changes():
         optimizer.step()
     np.testing.assert_array_equal(first.numpy(), [1.0, 2.0])
     assert optimizer.state == {}
+
+
+@pytest.mark.parametrize("clip, writer", [
+    (lambda p: nn.utils.clip_grad_norm_(p, max_norm=0.1), "clip_grad_norm_"),
+    (lambda p: nn.utils.clip_grad_value_(p, clip_value=0.1), "clip_grad_value_"),
+])
+def test_clipping_a_gradient_that_a_graph_saved_is_named_by_backward(clip, writer):
+    # A gradient penalty keeps a graph through .grad (create_graph=True); clipping that .grad
+    # in place afterwards would make the penalty's gradient wrong, so backward refuses.
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    (w ** 3).sum().backward(create_graph=True)
+    penalty = (w.grad * w.grad).sum()
+    clip([w])
+    np.testing.assert_allclose(np.abs(w.grad.data).max(), 0.1 if "value" in writer else
+                               0.1 * 12 / np.hypot(3, 12), rtol=1e-5)
+    with pytest.raises(RuntimeError, match=f"changed in place by {writer} after 'mul' used it"):
+        penalty.backward()

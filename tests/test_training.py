@@ -457,7 +457,7 @@ def fit_line(loss_fn, model, **options):
 def test_a_non_finite_loss_stops_fit_before_the_step_naming_where(value):
     model = nn.Linear(1, 1).eval()
     loss_fn = LossThatTurns(at=5, value=value, model=model)  # epoch 2 (3 steps each), step 2
-    with pytest.raises(nn.training.NonFiniteLossError,
+    with pytest.raises(nn.NonFiniteLossError,
                        match=rf"^fit: the training loss is {value} at epoch 2, step 2 of 3; "
                              rf"stopped before that step changed the model. Try a smaller "
                              rf"learning rate \(lr=0.01 now\).*ag.detect_anomaly\(\)") as caught:
