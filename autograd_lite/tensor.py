@@ -746,6 +746,14 @@ class Tensor:
     def __rmod__(self, other: Any) -> Tensor:
         return _ops.remainder(other, self)
 
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        """``x //= y`` in place, as in PyTorch; the rules of ``__iadd__``."""
+        return self._arithmetic_in_place("//=", np.floor_divide, _ops.floor_divide, other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        """``x %= y`` in place, as in PyTorch; the rules of ``__iadd__``."""
+        return self._arithmetic_in_place("%=", np.remainder, _ops.remainder, other)
+
     def tan(self) -> Tensor:
         return _ops.tan(self)
 

@@ -689,4 +689,6 @@ NOT_TENSOR_OPS: dict[str, str] = {
              "pow), whose gradients tests/test_in_place.py checks by hand"
        for name in ("add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__",
                     "__itruediv__", "__ipow__")},
+    **{name: "in place like +=, recording floor_divide or remainder; tests/test_ops_rounding.py"
+       for name in ("__ifloordiv__", "__imod__")},  # elementwise maths (issue 13)
 }

@@ -113,6 +113,39 @@ def test_second_derivative_of_remainder_through_create_graph():
     assert [g.numpy().tolist() for g in ag.grad(gy.sum(), [x, y])] == [[0.0], [0.0]]
 
 
+def test_in_place_floor_division_and_remainder_change_the_tensor_itself():
+    x = ag.tensor([7.0, -7.0])
+    alias = x
+    x //= 2
+    assert alias is x and alias.numpy().tolist() == [3.0, -4.0]
+    x %= 3
+    assert alias.numpy().tolist() == [0.0, 2.0]
+
+
+def test_in_place_remainder_on_a_computed_tensor_records_the_op():
+    w = _leaf([5.5, -1.0])
+    y = w * 2  # [11, -2]
+    y %= 3
+    assert y.op_name == "remainder" and y.numpy().tolist() == [2.0, 1.0]
+    y.sum().backward()
+    assert w.grad.numpy().tolist() == [2.0, 2.0]  # d(2w % 3)/dw = 2
+
+
+def test_in_place_floor_division_of_a_leaf_that_requires_grad_is_refused():
+    w = _leaf([1.0])
+    with pytest.raises(RuntimeError, match=r"^//=: cannot change a leaf tensor that requires"):
+        w //= 2
+
+
+def test_backward_names_in_place_floor_division_that_changed_a_saved_value():
+    x = ag.tensor([1.0, 2.0])
+    w = _leaf([3.0, 4.0])
+    y = (w * x).sum()
+    x //= 2
+    with pytest.raises(RuntimeError, match=r"changed in place by //= \(in place\)"):
+        y.backward()
+
+
 def test_numpy_ufuncs_run_the_ops():
     x = _leaf([7.5])
     for ufunc, op_name in [(np.floor, "floor"), (np.ceil, "ceil"), (np.trunc, "trunc"),
