@@ -7,10 +7,17 @@ domains.
 import math
 
 import numpy as np
+import pytest
 
 import autograd_lite as ag
 
 INF = math.inf
+
+
+@pytest.fixture(autouse=True)
+def _edges_divide_by_zero_on_purpose():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        yield
 
 
 def _leaf(values):
