@@ -41,6 +41,16 @@ UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
     np.minimum: ops.minimum, np.equal: ops.eq, np.not_equal: ops.ne, np.less: ops.lt,
     np.less_equal: ops.le, np.greater: ops.gt, np.greater_equal: ops.ge,
     np.isfinite: ops.isfinite, np.matmul: ops.matmul,
+    # elementwise maths (issue 13); np.asin and friends are the same ufuncs as np.arcsin, ...
+    np.tan: ops.tan, np.arcsin: ops.arcsin, np.arccos: ops.arccos, np.arctan: ops.arctan,
+    np.arctan2: ops.arctan2, np.hypot: ops.hypot, np.sinh: ops.sinh, np.cosh: ops.cosh,
+    np.arcsinh: ops.arcsinh, np.arccosh: ops.arccosh, np.arctanh: ops.arctanh,
+    np.deg2rad: ops.deg2rad, np.radians: ops.deg2rad, np.rad2deg: ops.rad2deg,
+    np.degrees: ops.rad2deg, np.exp2: ops.exp2, np.expm1: ops.expm1, np.log2: ops.log2,
+    np.log10: ops.log10, np.logaddexp: ops.logaddexp, np.logaddexp2: ops.logaddexp2,
+    np.reciprocal: ops.reciprocal, np.floor: ops.floor, np.ceil: ops.ceil, np.trunc: ops.trunc,
+    np.rint: ops.round, np.floor_divide: ops.floor_divide, np.remainder: ops.remainder,
+    np.fmod: ops.fmod, np.fmax: ops.fmax, np.fmin: ops.fmin,
 }
 
 
@@ -86,6 +96,12 @@ FUNCTIONS: dict[Callable, Translation] = {
                                       "axis": "axis"}),
     np.pad: Translation(ops.pad, {"array": "x", "pad_width": "pad_width",
                                   "constant_values": "value"}),
+    # elementwise maths (issue 13)
+    np.round: Translation(ops.round, {"a": "x", "decimals": "decimals"}),
+    np.around: Translation(ops.round, {"a": "x", "decimals": "decimals"}),
+    np.sinc: Translation(ops.sinc, {"x": "x"}),
+    np.nan_to_num: Translation(ops.nan_to_num, {"x": "x", "nan": "nan", "posinf": "posinf",
+                                                "neginf": "neginf"}),
 }
 
 # Functions that only look at the values (no tensor result, so no graph to keep).
@@ -94,13 +110,11 @@ INSPECTORS = frozenset({np.shape, np.ndim, np.size, np.allclose, np.isclose, np.
 
 # What to write instead of a NumPy callable that has no op of its own.
 HINTS: dict[Any, str] = {
-    np.expm1: "ag.exp(t) - 1", np.log2: "ag.log(t) / math.log(2)",
-    np.log10: "ag.log(t) / math.log(10)", np.tan: "ag.sin(t) / ag.cos(t)",
-    np.reciprocal: "1 / t", np.isnan: "t != t", np.ravel: "t.reshape(-1)",
+    np.isnan: "t != t", np.ravel: "t.reshape(-1)",
     np.moveaxis: "t.permute(...)", np.average: "ag.mean(t, axis)",
     np.vstack: "ag.concatenate", np.hstack: "ag.concatenate",
-    np.logaddexp: "ag.logsumexp(ag.stack([a, b]), axis=0)",
     np.linalg.norm: "ag.sqrt((t * t).sum())", np.einsum: "ag.matmul and broadcasting",
+    np.cbrt: "ag.sign(t) * ag.abs(t) ** (1 / 3)",
 }
 
 _REDUCING_UFUNCS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}

@@ -732,6 +732,135 @@ class Tensor:
     def dot(self, other: Any) -> Tensor:
         return _ops.dot(self, other)
 
+    # --- elementwise maths (issue 13) ---
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ops.remainder(other, self)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        """``x //= y`` in place, as in PyTorch; the rules of ``__iadd__``."""
+        return self._arithmetic_in_place("//=", np.floor_divide, _ops.floor_divide, other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        """``x %= y`` in place, as in PyTorch; the rules of ``__iadd__``."""
+        return self._arithmetic_in_place("%=", np.remainder, _ops.remainder, other)
+
+    def tan(self) -> Tensor:
+        return _ops.tan(self)
+
+    def sinh(self) -> Tensor:
+        return _ops.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return _ops.cosh(self)
+
+    def arcsin(self) -> Tensor:
+        return _ops.arcsin(self)
+
+    def arccos(self) -> Tensor:
+        return _ops.arccos(self)
+
+    def arctan(self) -> Tensor:
+        return _ops.arctan(self)
+
+    def arctan2(self, other: Any) -> Tensor:
+        return _ops.arctan2(self, other)
+
+    def arcsinh(self) -> Tensor:
+        return _ops.arcsinh(self)
+
+    def arccosh(self) -> Tensor:
+        return _ops.arccosh(self)
+
+    def arctanh(self) -> Tensor:
+        return _ops.arctanh(self)
+
+    # PyTorch's names for the inverse functions: the same methods.
+    asin, acos, atan, atan2 = arcsin, arccos, arctan, arctan2
+    asinh, acosh, atanh = arcsinh, arccosh, arctanh
+
+    def hypot(self, other: Any) -> Tensor:
+        return _ops.hypot(self, other)
+
+    def sinc(self) -> Tensor:
+        return _ops.sinc(self)
+
+    def deg2rad(self) -> Tensor:
+        return _ops.deg2rad(self)
+
+    def rad2deg(self) -> Tensor:
+        return _ops.rad2deg(self)
+
+    def exp2(self) -> Tensor:
+        return _ops.exp2(self)
+
+    def expm1(self) -> Tensor:
+        return _ops.expm1(self)
+
+    def log2(self) -> Tensor:
+        return _ops.log2(self)
+
+    def log10(self) -> Tensor:
+        return _ops.log10(self)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return _ops.logaddexp(self, other)
+
+    def logaddexp2(self, other: Any) -> Tensor:
+        return _ops.logaddexp2(self, other)
+
+    def reciprocal(self) -> Tensor:
+        return _ops.reciprocal(self)
+
+    def rsqrt(self) -> Tensor:
+        return _ops.rsqrt(self)
+
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
+    def erfc(self) -> Tensor:
+        return _ops.erfc(self)
+
+    def floor(self) -> Tensor:
+        return _ops.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ops.ceil(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return _ops.round(self, decimals)
+
+    def trunc(self) -> Tensor:
+        return _ops.trunc(self)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return _ops.floor_divide(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return _ops.fmod(self, other)
+
+    def fmax(self, other: Any) -> Tensor:
+        return _ops.fmax(self, other)
+
+    def fmin(self, other: Any) -> Tensor:
+        return _ops.fmin(self, other)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        return _ops.nan_to_num(self, nan, posinf, neginf)
+
 
 def _writer(name: str) -> str:
     """How an in-place change is described in backward's errors: ``+= (in place)``,

@@ -49,21 +49,28 @@ def elu(x: Any, alpha: float = 1.0) -> Tensor:
     return ag.where(x > 0, x, (ag.exp(ag.clip(x, max=0.0)) - 1.0) * alpha)
 
 
+GELU_APPROXIMATIONS = ("none", "tanh")
+
+
 def check_gelu_approximation(approximate: str, where: str) -> None:
-    """Raise ValueError unless ``approximate`` is a GELU form this library computes ('tanh')."""
-    if approximate != "tanh":
-        raise ValueError(f"{where}: approximate={approximate!r} is not supported; the exact "
-                         f"GELU needs an erf primitive, so use approximate='tanh'")
+    """Raise ValueError unless ``approximate`` is 'none' (exact) or 'tanh', PyTorch's values."""
+    if approximate not in GELU_APPROXIMATIONS:
+        raise ValueError(f"{where}: approximate={approximate!r} is not a GELU form; use "
+                         f"approximate='none' (exact, the default) or approximate='tanh'")
 
 
-def gelu(x: Any, approximate: str = "tanh") -> Tensor:
-    """Gaussian error linear unit, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))).
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit x * Phi(x), Phi the standard normal CDF (PyTorch's default).
 
-    Only the tanh approximation is available: the exact form needs an erf primitive, which
-    autograd_lite does not have (ValueError for ``approximate='none'``).
+    ``approximate='none'`` computes it exactly, as x * erfc(-x / sqrt(2)) / 2 (equal to
+    x (1 + erf(x / sqrt(2))) / 2, without its cancellation for large negative x);
+    ``approximate='tanh'`` gives 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))), as in
+    PyTorch. Any shape. Raises ValueError for another ``approximate``.
     """
     check_gelu_approximation(approximate, "gelu")
     x = as_input(x, "gelu")
+    if approximate == "none":
+        return x * ag.erfc(x * -math.sqrt(0.5)) * 0.5
     inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
     return x * (ag.tanh(inner) + 1.0) * 0.5
 

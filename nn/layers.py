@@ -253,9 +253,10 @@ class ELU(Module):
 
 
 class GELU(Module):
-    """Gaussian error linear unit (tanh approximation; see ``nn.functional.gelu``)."""
+    """Gaussian error linear unit: exact by default, ``approximate='tanh'`` on request (see
+    ``nn.functional.gelu``)."""
 
-    def __init__(self, approximate: str = "tanh") -> None:
+    def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         F.check_gelu_approximation(approximate, "GELU")
         self.approximate = approximate

@@ -4,6 +4,7 @@ formula. test_nn_layers.py and test_nn_losses.py run the same checks on every en
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -120,6 +121,7 @@ LAYER_CASES = [
 ]
 
 _SQRT_2_OVER_PI = np.sqrt(2 / np.pi)
+_erf = np.vectorize(math.erf, otypes=[np.float64])  # the exact GELU's reference
 
 ACTIVATION_CASES = [
     Case(name, make, lambda rng: (away_from_zero(rng, 3, 4),), reference)
@@ -127,7 +129,8 @@ ACTIVATION_CASES = [
         ("ReLU", nn.ReLU, lambda m, x: np.maximum(x, 0)),
         ("LeakyReLU", lambda: nn.LeakyReLU(0.1), lambda m, x: np.where(x > 0, x, 0.1 * x)),
         ("ELU", lambda: nn.ELU(0.7), lambda m, x: np.where(x > 0, x, 0.7 * np.expm1(x))),
-        ("GELU", nn.GELU, lambda m, x: 0.5 * x * (1 + np.tanh(
+        ("GELU", nn.GELU, lambda m, x: 0.5 * x * (1 + _erf(x / np.sqrt(2)))),
+        ("GELU tanh", lambda: nn.GELU(approximate="tanh"), lambda m, x: 0.5 * x * (1 + np.tanh(
             _SQRT_2_OVER_PI * (x + 0.044715 * x**3)))),
         ("SiLU", nn.SiLU, lambda m, x: x / (1 + np.exp(-x))),
         ("Tanh", nn.Tanh, lambda m, x: np.tanh(x)),

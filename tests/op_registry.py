@@ -393,6 +393,29 @@ def _comparison(name: str, reference: Callable) -> OpEntry:
     return _binary(name, reference, (_on_grid, _on_grid), differentiable=False)
 
 
+# --- elementwise maths (issue 13) ---
+# remainder, fmod, floor_divide: x / y stays between 0.29 and 0.74 (or 1.24 and 1.79) in size,
+# away from the integers where the results jump.
+_DIVIDENDS = Domain(((-3.4, -2.6), (-1.4, -0.6), (0.6, 1.4), (2.6, 3.4)))
+_DIVISORS = Domain(((-2.1, -1.9), (1.9, 2.1)))
+_OFF_INTEGERS = away_from(tuple(range(-3, 4)), gap=0.1)
+_OFF_HALVES = away_from((-2.5, -1.5, -0.5, 0.5, 1.5, 2.5), gap=0.1)
+_INSIDE_UNIT = real(-0.9, 0.9)
+
+
+def _elementwise_of_math(function: Callable[[float], float]) -> Callable[[np.ndarray], np.ndarray]:
+    """A reference from a function of the standard library (math.erf), in the input's dtype."""
+    vectorised = np.vectorize(function, otypes=[np.float64])
+    return lambda x: vectorised(x).astype(x.dtype)
+
+
+def _nan_to_num_kwargs() -> st.SearchStrategy[dict]:
+    finite = st.floats(-2.0, 2.0)
+    return st.one_of(st.just({}), st.fixed_dictionaries(
+        {"nan": finite, "posinf": st.one_of(st.none(), finite),
+         "neginf": st.one_of(st.none(), finite)}))
+
+
 ENTRIES: list[OpEntry] = [
     # arithmetic
     _binary("add", np.add),
@@ -506,6 +529,49 @@ ENTRIES: list[OpEntry] = [
     OpEntry("unfold", ag.unfold, _windows_of, _window_signature(), (REAL,)),
     OpEntry("fold", ag.fold, _fold_reference, _fold_signature(), (REAL,)),
     OpEntry("conv2d", ag.conv2d, _conv2d_reference, _conv2d_signature(), (REAL, REAL, REAL)),
+    # --- elementwise maths (issue 13) ---
+    _unary("tan", np.tan, real(-1.2, 1.2)),
+    _unary("arcsin", np.arcsin, _INSIDE_UNIT),
+    _unary("arccos", np.arccos, _INSIDE_UNIT),
+    _unary("arctan", np.arctan),
+    _binary("arctan2", np.arctan2, (_NONZERO, _NONZERO)),
+    _binary("hypot", np.hypot, (_NONZERO, _NONZERO)),
+    _unary("sinc", np.sinc),
+    _unary("sinh", np.sinh),
+    _unary("cosh", np.cosh),
+    _unary("arcsinh", np.arcsinh),
+    _unary("arccosh", np.arccosh, real(1.1, 3.0)),
+    _unary("arctanh", np.arctanh, _INSIDE_UNIT),
+    _unary("deg2rad", np.deg2rad),
+    _unary("rad2deg", np.rad2deg),
+    # PyTorch's spellings: the same functions (tests/test_ops_trigonometric.py checks identity)
+    _unary("asin", np.arcsin, _INSIDE_UNIT),
+    _unary("acos", np.arccos, _INSIDE_UNIT),
+    _unary("atan", np.arctan),
+    _binary("atan2", np.arctan2, (_NONZERO, _NONZERO)),
+    _unary("asinh", np.arcsinh),
+    _unary("acosh", np.arccosh, real(1.1, 3.0)),
+    _unary("atanh", np.arctanh, _INSIDE_UNIT),
+    _unary("exp2", np.exp2),
+    _unary("expm1", np.expm1),
+    _unary("log2", np.log2, POSITIVE),
+    _unary("log10", np.log10, POSITIVE),
+    _binary("logaddexp", np.logaddexp),
+    _binary("logaddexp2", np.logaddexp2),
+    _unary("reciprocal", np.reciprocal, _NONZERO),
+    _unary("rsqrt", lambda x: 1 / np.sqrt(x), POSITIVE),
+    _unary("erf", _elementwise_of_math(math.erf)),
+    _unary("erfc", _elementwise_of_math(math.erfc)),
+    _unary("floor", np.floor, _OFF_INTEGERS),
+    _unary("ceil", np.ceil, _OFF_INTEGERS),
+    _unary("trunc", np.trunc, _OFF_INTEGERS),
+    _unary("round", np.round, _OFF_HALVES),
+    _binary("floor_divide", np.floor_divide, (_DIVIDENDS, _DIVISORS)),
+    _binary("remainder", np.remainder, (_DIVIDENDS, _DIVISORS)),
+    _binary("fmod", np.fmod, (_DIVIDENDS, _DIVISORS)),
+    _binary("fmax", np.fmax, (_FIRST_OF_PAIR, _SECOND_OF_PAIR)),
+    _binary("fmin", np.fmin, (_FIRST_OF_PAIR, _SECOND_OF_PAIR)),
+    elementwise("nan_to_num", ag.nan_to_num, np.nan_to_num, (REAL,), kwargs=_nan_to_num_kwargs()),
 ]
 
 
@@ -527,6 +593,12 @@ METHODS_OF_FUNCTIONS: tuple[str, ...] = (
     "astype", "sum", "mean", "max", "min", "var", "std", "prod", "logsumexp", "argmax",
     "argmin", "swapaxes", "squeeze", "unsqueeze", "expand_dims", "flatten", "broadcast_to",
     "flip", "matmul", "dot",
+    # elementwise maths (issue 13)
+    "tan", "arcsin", "arccos", "arctan", "arctan2", "hypot", "sinc", "sinh", "cosh", "arcsinh",
+    "arccosh", "arctanh", "deg2rad", "rad2deg", "asin", "acos", "atan", "atan2", "asinh",
+    "acosh", "atanh", "exp2", "expm1", "log2", "log10", "logaddexp", "logaddexp2",
+    "reciprocal", "rsqrt", "erf", "erfc", "floor", "ceil", "trunc", "round", "floor_divide",
+    "remainder", "fmod", "fmax", "fmin", "nan_to_num",
 )
 
 # The other Tensor members that compute (operators, reflected operators, other signatures):
@@ -546,6 +618,10 @@ TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "reshape": ("reshape", lambda x, shape: x.reshape(shape)),
     "transpose": ("transpose", lambda x, axes: x.transpose(axes)),
     "permute": ("permute", lambda x, axes: x.permute(*axes)),
+    # elementwise maths (issue 13)
+    "__floordiv__": ("floor_divide", None),
+    "__rfloordiv__": ("floor_divide", _reflected_call("__rfloordiv__")),
+    "__mod__": ("remainder", None), "__rmod__": ("remainder", _reflected_call("__rmod__")),
 }
 
 
@@ -613,4 +689,6 @@ NOT_TENSOR_OPS: dict[str, str] = {
              "pow), whose gradients tests/test_in_place.py checks by hand"
        for name in ("add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__",
                     "__itruediv__", "__ipow__")},
+    **{name: "in place like +=, recording floor_divide or remainder; tests/test_ops_rounding.py"
+       for name in ("__ifloordiv__", "__imod__")},  # elementwise maths (issue 13)
 }

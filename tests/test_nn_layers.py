@@ -197,9 +197,39 @@ def test_softplus_is_linear_above_the_threshold():
     np.testing.assert_allclose(x.grad.data, [1 / (1 + np.exp(-1.0)), 1.0], rtol=1e-12)
 
 
-def test_gelu_exact_form_is_rejected_with_advice():
-    with pytest.raises(ValueError, match="approximate='tanh'"):
-        nn.GELU(approximate="none")
+def test_gelu_is_exact_by_default_with_pytorchs_values():
+    # torch.nn.functional.gelu(torch.tensor([-1.0, 0.5, 2.0], dtype=torch.float64))
+    x = ag.tensor(np.array([-1.0, 0.5, 2.0]), requires_grad=True)
+    out = nn.GELU()(x)
+    np.testing.assert_allclose(out.data, [-0.15865525393145702, 0.34573123063700656,
+                                          1.9544997361036416], rtol=1e-15)
+    out.sum().backward()
+    # d/dx x Phi(x) = Phi(x) + x phi(x)
+    phi = np.exp(-x.data**2 / 2) / np.sqrt(2 * np.pi)
+    Phi = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x.data])
+    np.testing.assert_allclose(x.grad.data, Phi + x.data * phi, rtol=1e-14)
+    assert repr(nn.GELU()) == "GELU(approximate='none')"
+
+
+def test_gelu_tanh_approximation_on_request_has_pytorchs_values():
+    # torch.nn.functional.gelu(..., approximate='tanh') on the same float64 inputs
+    out = F.gelu(ag.tensor(np.array([-1.0, 0.5, 2.0])), approximate="tanh")
+    np.testing.assert_allclose(out.data, [-0.15880800939172324, 0.34571400982514394,
+                                          1.954597694087775], rtol=1e-15)
+
+
+def test_exact_gelu_keeps_its_precision_for_large_negative_inputs():
+    # x Phi(x) at -10 is -7.6e-23; 0.5 x (1 + erf(x / sqrt 2)) would cancel to 0
+    out = F.gelu(ag.tensor(np.array([-10.0])))
+    np.testing.assert_allclose(out.data, [-10 * 0.5 * math.erfc(10 * math.sqrt(0.5))],
+                               rtol=1e-14)
+
+
+def test_gelu_rejects_an_unknown_approximation_naming_both_forms():
+    for make in (lambda: nn.GELU(approximate="exact"),
+                 lambda: F.gelu(ag.ones(2), approximate="exact")):
+        with pytest.raises(ValueError, match="approximate='none' .*or approximate='tanh'"):
+            make()
 
 
 def test_softmax_accepts_pytorch_dim_keyword():

@@ -38,7 +38,9 @@ from .elementwise import (
     tanh,
     where,
 )
+from .exponential import exp2, expm1, log2, log10, logaddexp, logaddexp2, reciprocal, rsqrt
 from .linalg import dot, matmul, outer
+from .nan_aware import fmax, fmin, nan_to_num
 from .reduction import (
     argmax,
     argmin,
@@ -53,6 +55,7 @@ from .reduction import (
     sum,
     var,
 )
+from .rounding import ceil, floor, floor_divide, fmod, remainder, round, trunc
 from .shape import (
     broadcast_to,
     concatenate,
@@ -72,6 +75,30 @@ from .shape import (
     transpose,
     unsqueeze,
 )
+from .special import erf, erfc
+from .trigonometric import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    cosh,
+    deg2rad,
+    hypot,
+    rad2deg,
+    sinc,
+    sinh,
+    tan,
+)
 from .window import conv2d, fold, unfold
 
 PUBLIC_OPS = (
@@ -85,6 +112,12 @@ PUBLIC_OPS = (
     "pad", "permute", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "transpose",
     "unsqueeze",
     "conv2d", "fold", "unfold",
+    # elementwise maths (issue 13)
+    "exp2", "expm1", "log2", "log10", "logaddexp", "logaddexp2", "reciprocal", "rsqrt",
+    "fmax", "fmin", "nan_to_num", "ceil", "floor", "floor_divide", "fmod", "remainder", "round",
+    "trunc", "erf", "erfc", "tan", "arcsin", "arccos", "arctan", "arctan2", "hypot", "sinc",
+    "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg",
+    "asin", "acos", "atan", "atan2", "asinh", "acosh", "atanh",
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]
