@@ -23,9 +23,13 @@ OTHER = np.array([[1.5, 0.25], [2.0, 0.5]])
 @pytest.mark.parametrize("ufunc", list(UFUNCS), ids=lambda u: u.__name__)
 def test_every_mapped_ufunc_gives_numpys_value_as_a_tensor(ufunc):
     inputs = (POSITIVE, OTHER)[:ufunc.nin]
-    result = ufunc(*[ag.tensor(a) for a in inputs])
+    # Some inputs lie outside a ufunc's domain (arcsin(2), arccosh(0.5)): both sides give the
+    # same NaN or inf, which is what this checks; NumPy's warning about it is noise here.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = ufunc(*[ag.tensor(a) for a in inputs])
+        expected = ufunc(*inputs)
     assert isinstance(result, ag.Tensor)
-    np.testing.assert_allclose(result.numpy(), ufunc(*inputs), rtol=1e-12)
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-12)
 
 
 def test_np_exp_keeps_the_graph_and_differentiates_like_exp():
