@@ -72,6 +72,20 @@ from .shape import (
     transpose,
     unsqueeze,
 )
+
+# PyTorch spellings (issue 13)
+from .torch_names import (
+    all,
+    any,
+    bitwise_not,
+    cat,
+    chunk,
+    clamp,
+    clone,
+    masked_fill,
+    ravel,
+    unbind,
+)
 from .window import conv2d, fold, unfold
 
 PUBLIC_OPS = (
@@ -85,6 +99,8 @@ PUBLIC_OPS = (
     "pad", "permute", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "transpose",
     "unsqueeze",
     "conv2d", "fold", "unfold",
+    # PyTorch spellings (issue 13)
+    "all", "any", "bitwise_not", "cat", "chunk", "clamp", "clone", "masked_fill", "ravel", "unbind",
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]
