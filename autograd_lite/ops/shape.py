@@ -381,7 +381,9 @@ def _normalize_index(index: Any, name: str) -> tuple:
         if isinstance(i, np.ndarray):
             if i.dtype.kind not in "biu":
                 raise IndexError(f"{name}: arrays used as indices must be integer or boolean, "
-                                 f"got dtype {i.dtype}")
+                                 f"got dtype {i.dtype}; Python ints become float32 here, so "
+                                 f"make indices with ag.tensor([0, 1], dtype='int64') or "
+                                 f"t.long()")
         elif not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))):
             raise IndexError(f"{name}: unsupported index {i!r}; use ints, slices, None, "
                              f"Ellipsis, or integer/boolean arrays")
