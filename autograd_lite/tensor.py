@@ -446,7 +446,8 @@ class Tensor:
     def size(self) -> Size:
         """The number of elements, an int as NumPy's ``ndarray.size`` (``x.size * 2``), that
         can also be called as PyTorch's ``x.size()`` (the shape) and ``x.size(dim)``."""
-        return Size(self._data.shape)
+        data = self._data
+        return Size(data.size, data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -681,13 +682,16 @@ class Tensor:
         """``ag.min(self, axis=None, keepdims=False)``; ``(values, indices)`` with ``dim=``."""
         return _ops.min(self, *args, **kwargs)
 
-    @torch_spellings
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return _ops.var(self, axis, keepdims, ddof)
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``ag.var(self, axis=None, keepdims=False, ddof=0)``; a call in PyTorch's spelling
+        (``dim=``, ``unbiased=``, ...) gets PyTorch's ``correction=1``, so the arguments go to
+        ``ag.var`` as given."""
+        return _ops.var(self, *args, **kwargs)
 
-    @torch_spellings
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return _ops.std(self, axis, keepdims, ddof)
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``ag.std(self, axis=None, keepdims=False, ddof=0)``; PyTorch's ``correction=1`` for
+        a call in PyTorch's spelling, as ``var``."""
+        return _ops.std(self, *args, **kwargs)
 
     @torch_spellings
     def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -872,10 +876,13 @@ class Size(int):
     called as PyTorch's ``size()``, which gives the shape, and ``size(dim)``, one axis's length.
     IndexError for an axis out of range."""
 
-    def __new__(cls, shape: tuple[int, ...]) -> Size:
-        size = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
-        size.shape = shape
-        return size
+    def __new__(cls, size: int, shape: tuple[int, ...]) -> Size:
+        instance = int.__new__(cls, size)
+        instance.shape = shape
+        return instance
+
+    def __reduce__(self) -> tuple:
+        return Size, (int(self), self.shape)
 
     def __call__(self, dim: int | None = None) -> Any:
         if dim is None:

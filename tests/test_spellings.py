@@ -52,7 +52,7 @@ def test_the_enumeration_sees_the_reductions_shapes_methods_and_nn():
     decorated = _decorated()
     for name in ("ag.sum", "ag.var", "ag.argmax", "ag.softmax", "ag.cat", "ag.concatenate",
                  "ag.stack", "ag.squeeze", "ag.unsqueeze", "ag.flatten", "ag.split",
-                 "ag.chunk", "ag.any", "Tensor.sum", "Tensor.std", "Tensor.flatten",
+                 "ag.chunk", "ag.any", "Tensor.sum", "Tensor.prod", "Tensor.flatten",
                  "Tensor.chunk", "Tensor.split", "F.softmax", "F.log_softmax",
                  "nn.Flatten", "nn.Softmax"):
         assert name in decorated, name
@@ -92,7 +92,8 @@ def test_pytorch_names_compute_what_numpy_names_compute(name, data):
 
 
 SPELLED_METHODS = [name for name in METHODS_OF_FUNCTIONS
-                   if takes_numpy_axis_names(REGISTRY[name].op) or name in ("max", "min")]
+                   if takes_numpy_axis_names(REGISTRY[name].op)
+                   or name in ("max", "min", "var", "std")]
 
 
 @pytest.mark.parametrize("name", SPELLED_METHODS)
@@ -153,6 +154,15 @@ def test_correction_and_unbiased_are_ddof():
     assert ag.var(x, correction=0).item() == pytest.approx(14 / 9)
     assert x.std(dim=0, correction=1).item() == pytest.approx(np.sqrt(7 / 3))
     assert x.std(unbiased=False).item() == pytest.approx(1.2472191289)  # torch.std
+
+
+def test_a_pytorch_spelled_var_or_std_gets_pytorchs_correction():
+    x = ag.tensor([[1.0, 2.0, 4.0]], dtype="float64")
+    assert x.var(dim=1).item() == pytest.approx(7 / 3)  # torch: divides by N - 1
+    assert ag.std(x, dim=1, keepdim=True).item() == pytest.approx(np.sqrt(7 / 3))
+    assert x.var(axis=1).item() == pytest.approx(14 / 9)  # NumPy's spelling: divides by N
+    assert x.var(1).item() == pytest.approx(14 / 9) and x.var().item() == pytest.approx(14 / 9)
+    assert x.var(dim=1, correction=0).item() == pytest.approx(14 / 9)
 
 
 def test_correction_and_unbiased_together_raise():

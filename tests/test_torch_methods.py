@@ -1,5 +1,7 @@
 """PyTorch's Tensor methods and functions, pinned to PyTorch's conventions with exact values."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,11 @@ def test_size_is_numpys_int_and_pytorchs_call():
     assert x.size() == (2, 3)
     assert x.size(1) == 3 and x.size(-1) == 3 and x.size(dim=0) == 2
     assert x.numel() == 6 and x.dim() == 2
+
+
+def test_size_survives_copying():
+    size = copy.deepcopy(ag.zeros(2, 3).size)
+    assert size == 6 and size() == (2, 3)
 
 
 def test_size_of_an_axis_out_of_range_raises_index_error():

@@ -178,11 +178,24 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     return _exp(log_softmax(x, normalize_axis(axis, x.ndim, "softmax")))
 
 
-@torch_spellings
+def _pytorchs_correction(spread: Any) -> Any:
+    """The PyTorch variant of ``var``/``std`` (see ``torch_spellings``): PyTorch's default
+    ``correction=1`` when the call gives none."""
+    def with_pytorchs_default(x: Any, axis: Any = None, keepdims: bool = False, ddof: float = 1
+                              ) -> Tensor:
+        return spread(x, axis, keepdims, ddof)
+
+    return with_pytorchs_default
+
+
+@torch_spellings(torch_variant=_pytorchs_correction(lambda *a: var(*a)))
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Variance over ``axis`` (NumPy's convention: ``ddof=0`` divides by N; 1 gives unbiased).
 
-    Raises ValueError when fewer than ``ddof + 1`` elements are reduced.
+    A call in PyTorch's spelling (``dim=``, ``keepdim=``, ``correction=``, ``unbiased=``) gets
+    PyTorch's default, ``correction=1`` (divide by N - 1): ``x.var(dim=0)`` is PyTorch's
+    ``x.var(dim=0)``, ``x.var(axis=0)`` NumPy's. Raises ValueError when fewer than
+    ``ddof + 1`` elements are reduced.
     """
     x = as_input(x, "var")
     axes = normalize_axes(axis, x.ndim, "var")
@@ -195,9 +208,10 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     return squares / (count - ddof)
 
 
-@torch_spellings
+@torch_spellings(torch_variant=_pytorchs_correction(lambda *a: std(*a)))
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation over ``axis``: sqrt of ``var`` (same ``ddof`` rule).
+    """Standard deviation over ``axis``: sqrt of ``var`` (same ``ddof`` rule, and PyTorch's
+    default ``correction=1`` for a call in PyTorch's spelling, as ``var``).
 
     Where the standard deviation is 0 (one element, a constant input) its gradient is 0, as in
     PyTorch, not the 0 / 0 = NaN of sqrt's derivative.
