@@ -29,12 +29,19 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the public ops, listed in ops.PUBLIC_OPS
 from .ops import PUBLIC_OPS
 from .primitive import call_in_scope
+
+# PyTorch spellings (issue 13)
+from .random import Generator
+from .sampling import bernoulli, multinomial, normal, rand_like, randint, randn_like, randperm
 from .tensor import (
     Tensor,
     arange,
     default_generator,
+    empty,
     eye,
+    from_numpy,
     full,
+    full_like,
     get_default_dtype,
     linspace,
     manual_seed,
@@ -63,4 +70,7 @@ __all__ = [
     "GradcheckError", "gradcheck", "gradgradcheck",
     "GraphvizNotFoundError", "capture_grads", "draw_graph", "save_graph",
     *PUBLIC_OPS,
+    # PyTorch spellings (issue 13)
+    "Generator", "bernoulli", "empty", "from_numpy", "full_like", "multinomial", "normal",
+    "rand_like", "randint", "randn_like", "randperm",
 ]

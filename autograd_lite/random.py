@@ -15,6 +15,7 @@ generator instead of the default one.
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -45,12 +46,12 @@ def default_generator() -> np.random.Generator:
 
 
 @contextlib.contextmanager
-def use_generator(generator: np.random.Generator | int) -> Iterator[np.random.Generator]:
+def use_generator(generator: Any) -> Iterator[np.random.Generator]:
     """Make ``generator`` this thread's default generator inside the block (yields it).
 
-    ``generator`` is a ``np.random.Generator`` or an integer seed for a new one. Other threads
-    keep theirs; blocks nest, and the previous default returns when the block ends, even on an
-    error. Raises TypeError for anything else.
+    ``generator`` is an ``ag.Generator``, a ``np.random.Generator`` or an integer seed for a
+    new one. Other threads keep theirs; blocks nest, and the previous default returns when the
+    block ends, even on an error. Raises TypeError for anything else.
     """
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         generator = np.random.default_rng(int(generator))
@@ -64,16 +65,77 @@ def use_generator(generator: np.random.Generator | int) -> Iterator[np.random.Ge
 
 
 def resolve_generator(generator: Any, where: str) -> np.random.Generator:
-    """``generator`` itself when it is a ``np.random.Generator``, ``default_generator()`` when
-    it is None; TypeError naming ``where`` otherwise (e.g. a legacy ``np.random.RandomState``
-    or a seed given where a generator is expected)."""
+    """``generator`` itself when it is a ``np.random.Generator``, the NumPy generator inside an
+    ``ag.Generator``, ``default_generator()`` when it is None; TypeError naming ``where``
+    otherwise (e.g. a legacy ``np.random.RandomState`` or a seed given where a generator is
+    expected)."""
     if generator is None:
         return default_generator()
+    if isinstance(generator, Generator):
+        return generator.numpy_generator
     if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{where}: generator must be a np.random.Generator (e.g. "
-                        f"ag.manual_seed(0) or np.random.default_rng(0)) or None, got "
+        raise TypeError(f"{where}: generator must be an ag.Generator, a np.random.Generator "
+                        f"(e.g. ag.manual_seed(0) or np.random.default_rng(0)) or None, got "
                         f"{type(generator).__name__}")
     return generator
 
 
-__all__ = ["manual_seed", "default_generator", "use_generator", "resolve_generator"]
+# --- PyTorch spellings (issue 13) ---
+
+
+class Generator:
+    """PyTorch's ``torch.Generator``: a seedable source of random numbers to pass as
+    ``generator=`` to any random function (``rand``, ``randint``, ``multinomial``, ``nn.init``,
+    dropout, ``DataLoader``).
+
+    ``ag.Generator().manual_seed(42)`` returns the generator, as in PyTorch. It wraps a NumPy
+    Generator (``numpy_generator``), so the numbers differ from PyTorch's for the same seed.
+    A new one is seeded with PyTorch's default seed, 67280421310721. ``device`` must be
+    ``"cpu"`` (RuntimeError otherwise).
+    """
+
+    DEFAULT_SEED = 67280421310721
+
+    def __init__(self, device: str = "cpu") -> None:
+        if str(device) != "cpu":
+            raise RuntimeError(f"Generator: autograd_lite runs on the CPU only, got "
+                               f"device={device!r}")
+        self.device = "cpu"
+        self.manual_seed(self.DEFAULT_SEED)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed with the integer ``seed`` (a negative one is taken modulo 2**64, as
+        PyTorch); return self. TypeError for a non-integer."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"Generator.manual_seed: seed must be an int, got {seed!r}")
+        self._initial_seed = int(seed) % 2**64
+        self.numpy_generator = np.random.default_rng(self._initial_seed)
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; return the new seed."""
+        return self.manual_seed(int(np.random.SeedSequence().entropy % 2**64)).initial_seed()
+
+    def initial_seed(self) -> int:
+        """The seed of the last ``manual_seed`` or ``seed``."""
+        return self._initial_seed
+
+    def get_state(self) -> dict:
+        """A copy of the state (NumPy's bit-generator state, a dict; PyTorch gives a byte
+        tensor), to restore later with ``set_state``."""
+        return copy.deepcopy(self.numpy_generator.bit_generator.state)
+
+    def set_state(self, state: dict) -> Generator:
+        """Restore a state from ``get_state``; return self. ValueError for anything else."""
+        try:
+            self.numpy_generator.bit_generator.state = copy.deepcopy(state)
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(f"Generator.set_state: expected a state from get_state(), "
+                             f"got {type(state).__name__} ({error})") from None
+        return self
+
+    def __repr__(self) -> str:
+        return f"ag.Generator(initial_seed={self._initial_seed})"
+
+
+__all__ = ["manual_seed", "default_generator", "use_generator", "resolve_generator", "Generator"]

@@ -3,11 +3,12 @@
 Every method that computes is a one-line delegation to a function in ``autograd_lite.ops``.
 
 Imports go one way: ``ops``, ``primitive``, ``backward``, ``conversion`` and ``numpy_dispatch``
-build on Tensor and import this module, which imports none of them (only ``grad_mode`` and
-``clock``, which import nothing of the package). Tensor's methods still call them, at call time,
-through the module references ``_ops``, ``_primitive``, ``_backward``, ``_conversion`` and
-``_numpy_dispatch``: ``autograd_lite/__init__.py`` imports those modules after this one and
-then hands them to ``bind_dependents``, before any tensor can compute. A method call costs one
+build on Tensor and import this module, which imports none of them (only ``grad_mode``,
+``clock``, ``random`` and ``spellings``, which import nothing of the package). Tensor's methods
+still call them, at call time, through the module references ``_ops``, ``_primitive``,
+``_backward``, ``_conversion`` and ``_numpy_dispatch``: ``autograd_lite/__init__.py`` imports
+those modules after this one and then hands them to ``bind_dependents``, before any tensor can
+compute. A method call costs one
 global and one attribute lookup, as a module imported at the top would.
 """
 
@@ -25,6 +26,7 @@ from .grad_mode import STATE
 from .random import default_generator as default_generator
 from .random import manual_seed as manual_seed
 from .random import resolve_generator
+from .spellings import torch_spellings
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -441,8 +443,11 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def size(self) -> int:
-        return self._data.size
+    def size(self) -> Size:
+        """The number of elements, an int as NumPy's ``ndarray.size`` (``x.size * 2``), that
+        can also be called as PyTorch's ``x.size()`` (the shape) and ``x.size(dim)``."""
+        data = self._data
+        return Size(data.size, data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -660,33 +665,47 @@ class Tensor:
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         return _ops.clip(self, min, max)
 
+    @torch_spellings
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _ops.sum(self, axis, keepdims)
 
+    @torch_spellings
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _ops.mean(self, axis, keepdims)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.max(self, axis, keepdims)
+    def max(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``ag.max(self, axis=None, keepdims=False)``; with PyTorch's ``dim=`` it gives
+        ``(values, indices)``, so the arguments go to ``ag.max`` as given."""
+        return _ops.max(self, *args, **kwargs)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.min(self, axis, keepdims)
+    def min(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``ag.min(self, axis=None, keepdims=False)``; ``(values, indices)`` with ``dim=``."""
+        return _ops.min(self, *args, **kwargs)
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return _ops.var(self, axis, keepdims, ddof)
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``ag.var(self, axis=None, keepdims=False, ddof=0)``; a call in PyTorch's spelling
+        (``dim=``, ``unbiased=``, ...) gets PyTorch's ``correction=1``, so the arguments go to
+        ``ag.var`` as given."""
+        return _ops.var(self, *args, **kwargs)
 
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return _ops.std(self, axis, keepdims, ddof)
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``ag.std(self, axis=None, keepdims=False, ddof=0)``; PyTorch's ``correction=1`` for
+        a call in PyTorch's spelling, as ``var``."""
+        return _ops.std(self, *args, **kwargs)
 
+    @torch_spellings
     def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _ops.prod(self, axis, keepdims)
 
+    @torch_spellings
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _ops.logsumexp(self, axis, keepdims)
 
+    @torch_spellings
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _ops.argmax(self, axis, keepdims)
 
+    @torch_spellings
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _ops.argmin(self, axis, keepdims)
 
@@ -708,21 +727,26 @@ class Tensor:
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         return _ops.swapaxes(self, axis1, axis2)
 
+    @torch_spellings
     def squeeze(self, axis: Any = None) -> Tensor:
         return _ops.squeeze(self, axis)
 
+    @torch_spellings
     def unsqueeze(self, axis: int) -> Tensor:
         return _ops.unsqueeze(self, axis)
 
+    @torch_spellings
     def expand_dims(self, axis: Any) -> Tensor:
         return _ops.expand_dims(self, axis)
 
+    @torch_spellings
     def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         return _ops.flatten(self, start_axis, end_axis)
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return _ops.broadcast_to(self, shape)
 
+    @torch_spellings
     def flip(self, axis: Any = None) -> Tensor:
         return _ops.flip(self, axis)
 
@@ -860,6 +884,152 @@ class Tensor:
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:
         return _ops.nan_to_num(self, nan, posinf, neginf)
+
+    # --- PyTorch spellings (issue 13) ---
+    # Defined last in the class body: the methods float, int and bool shadow the builtins for
+    # the class-level code after them.
+
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's ``view``: ``reshape`` (``x.view(2, -1)``, ``x.view((2, 3))``). NumPy decides
+        whether the result shares memory; writes go through a tensor's own in-place methods."""
+        return self.reshape(*shape)
+
+    def clone(self) -> Tensor:
+        return _ops.clone(self)
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's ``numel()``; also ``x.size``)."""
+        return self._data.size
+
+    def dim(self) -> int:
+        """The number of dimensions (PyTorch's ``dim()``; also ``x.ndim``)."""
+        return self._data.ndim
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix, as PyTorch's ``t()``; 0-d and 1-d tensors are returned as
+        they are. ValueError for more than 2 dimensions."""
+        return _ops.torch_names.matrix_transpose(self)
+
+    def _as_dtype(self, dtype: type) -> Tensor:
+        """``astype(dtype)``, or self when it already has that dtype (as PyTorch's ``float()``)."""
+        return self if self._data.dtype == dtype else _ops.astype(self, dtype)
+
+    def float(self) -> Tensor:
+        """As float32 (self if it is float32); differentiable from other floats."""
+        return self._as_dtype(np.float32)
+
+    def double(self) -> Tensor:
+        """As float64 (self if it is float64); differentiable from other floats."""
+        return self._as_dtype(np.float64)
+
+    def long(self) -> Tensor:
+        """As int64, truncating towards zero (indices and class targets); no gradient."""
+        return self._as_dtype(np.int64)
+
+    def int(self) -> Tensor:
+        """As int32, truncating towards zero; no gradient."""
+        return self._as_dtype(np.int32)
+
+    def bool(self) -> Tensor:
+        """As bool (nonzero is True); no gradient."""
+        return self._as_dtype(np.bool_)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return _ops.pow(self, exponent)
+
+    def square(self) -> Tensor:
+        return _ops.square(self)
+
+    def neg(self) -> Tensor:
+        return _ops.neg(self)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return _ops.clamp(self, min, max)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return _ops.masked_fill(self, mask, value)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """PyTorch's ``x.where(condition, other)``: ``ag.where(condition, x, other)``."""
+        return _ops.where(condition, self, other)
+
+    @torch_spellings
+    def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.any(self, axis, keepdims)
+
+    @torch_spellings
+    def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.all(self, axis, keepdims)
+
+    @torch_spellings
+    def softmax(self, axis: int = -1) -> Tensor:
+        return _ops.softmax(self, axis)
+
+    @torch_spellings
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return _ops.log_softmax(self, axis)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """PyTorch's ``expand``: ``broadcast_to`` where -1 keeps an axis's size
+        (``x.expand(-1, 4)``, ``x.expand((2, 3, 4))``)."""
+        return _ops.torch_names.expand(self, _sizes_of(sizes, "Tensor.expand"))
+
+    def expand_as(self, other: Any) -> Tensor:
+        """``broadcast_to(other.shape)``."""
+        return _ops.broadcast_to(self, other.shape)
+
+    @torch_spellings
+    def chunk(self, chunks: int, axis: int = 0) -> tuple[Tensor, ...]:
+        return _ops.chunk(self, chunks, axis)
+
+    @torch_spellings
+    def split(self, split_size_or_sections: Any, axis: int = 0) -> tuple[Tensor, ...]:
+        """PyTorch's ``split``: pieces of ``split_size`` (the last smaller) or of the listed sizes
+        (``x.split([2, 3], dim=1)``). NumPy's sections or cut indices are ``ag.split``."""
+        return _ops.torch_names.split_by_size(self, split_size_or_sections, axis)
+
+    def ravel(self) -> Tensor:
+        return _ops.ravel(self)
+
+    @torch_spellings
+    def unbind(self, axis: int = 0) -> tuple[Tensor, ...]:
+        return _ops.unbind(self, axis)
+
+    def __invert__(self) -> Tensor:
+        """``~mask``: logical not of a bool tensor, bitwise not of an integer one."""
+        return _ops.bitwise_not(self)
+
+
+class Size(int):
+    """``Tensor.size``: the number of elements, an int (NumPy's ``ndarray.size``), that can be
+    called as PyTorch's ``size()``, which gives the shape, and ``size(dim)``, one axis's length.
+    IndexError for an axis out of range."""
+
+    def __new__(cls, size: int, shape: tuple[int, ...]) -> Size:
+        instance = int.__new__(cls, size)
+        instance.shape = shape
+        return instance
+
+    def __reduce__(self) -> tuple:
+        return Size, (int(self), self.shape)
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not (
+                -len(self.shape) <= dim < len(self.shape)):
+            raise IndexError(f"Tensor.size: dim {dim!r} is out of range for a tensor with "
+                             f"{len(self.shape)} dimensions (shape {self.shape})")
+        return self.shape[dim]
+
+
+def _sizes_of(sizes: tuple, where: str) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` (sizes may be -1); TypeError naming ``where``."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in sizes):
+        raise TypeError(f"{where}: sizes must be integers, got {sizes!r}")
+    return tuple(int(s) for s in sizes)
 
 
 def _writer(name: str) -> str:
@@ -1004,3 +1174,36 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
     values = resolve_generator(generator, "randn").standard_normal(_shape_of(shape, "randn"))
     return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
 
+
+
+# --- PyTorch spellings (issue 13) ---
+
+
+def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's ``empty``: ``empty(2, 3)`` or ``empty((2, 3))``. Here it is zeros (NumPy's
+    uninitialised memory would make runs irreproducible), so never rely on its values."""
+    return Tensor(np.zeros(_shape_of(shape, "empty"), _float_dtype(dtype)),
+                  requires_grad=requires_grad)
+
+
+def full_like(other: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False
+              ) -> Tensor:
+    """``fill_value`` with the shape (and, unless given, the dtype) of ``other``; an integer
+    dtype truncates the value, as PyTorch's ``full_like``."""
+    return Tensor(np.full_like(np.asarray(other), fill_value, dtype=dtype),
+                  requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory and dtype, as ``torch.from_numpy``.
+
+    Writes through the tensor (``t += 1``, ``t[0] = 5``, an optimizer step) change the array,
+    and go through the in-place rules (the version counter, the refusal on leaves that require
+    grad); writes made to the array directly bypass them, so do not change it while a graph
+    that saved it is alive. ``ag.tensor(array)`` copies instead. TypeError for anything but a
+    NumPy array of numbers (a list: use ``ag.tensor``).
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}; "
+                        f"use ag.tensor(data) for lists and numbers")
+    return Tensor(_to_array(array, None, "from_numpy"))

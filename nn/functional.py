@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
+from autograd_lite.spellings import torch_spellings
 from autograd_lite.tensor import as_input, as_inputs
 
 from .conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401 - re-exported as F.conv2d, ...
@@ -98,11 +99,13 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return ag.where(scaled > threshold, x, ag.softplus(scaled) / beta)
 
 
+@torch_spellings
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis``; never overflows."""
     return ag.softmax(x, axis)
 
 
+@torch_spellings
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """log(softmax(x)) along ``axis``, computed stably as x - logsumexp(x)."""
     return ag.log_softmax(x, axis)

@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import Tensor
+from autograd_lite.spellings import torch_spellings
 
 from . import functional as F
 from . import init
@@ -59,6 +60,7 @@ class Identity(Module):
 class Flatten(Module):
     """Merge axes ``start_axis`` .. ``end_axis``: (N, C, H, W) -> (N, C*H*W) by default."""
 
+    @torch_spellings
     def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
         self.start_axis = start_axis
@@ -307,9 +309,10 @@ class Softplus(Module):
 class _AlongAxis(Module):
     """Shared constructor of Softmax and LogSoftmax: ``axis`` (PyTorch's ``dim`` is an alias)."""
 
-    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
+    @torch_spellings
+    def __init__(self, axis: int = -1) -> None:
         super().__init__()
-        self.axis = axis if dim is None else dim
+        self.axis = axis
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"

@@ -415,6 +415,49 @@ def _nan_to_num_kwargs() -> st.SearchStrategy[dict]:
         {"nan": finite, "posinf": st.one_of(st.none(), finite),
          "neginf": st.one_of(st.none(), finite)}))
 
+# --- PyTorch spellings ---
+
+
+def _chunk_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries({"chunks": st.integers(1, 4),
+                                  "axis": st.integers(-len(shape), len(shape) - 1)})
+
+
+def _chunk_reference(x: np.ndarray, chunks: int, axis: int) -> tuple[np.ndarray, ...]:
+    """torch.chunk by its definition: pieces of ceil(n / chunks), the last one smaller."""
+    length = x.shape[axis]
+    size = -(-length // chunks)
+    return tuple(np.split(x, list(range(size, length, size)), axis=axis))
+
+
+def _split_sizes_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    """A piece size (any, from 1 to past the axis) or a list of sizes adding up to the axis."""
+    def for_axis(axis: int) -> st.SearchStrategy[dict]:
+        length = shape[axis]
+        cuts = st.lists(st.integers(0, length), max_size=3).map(sorted)
+        sizes = cuts.map(lambda c: list(np.diff([0, *c, length]).tolist()))
+        return st.one_of(st.integers(1, length + 1), sizes).map(
+            lambda split: {"split_size_or_sections": split, "axis": axis})
+
+    return st.integers(-len(shape), len(shape) - 1).flatmap(for_axis)
+
+
+def _split_sizes_reference(x: np.ndarray, split_size_or_sections: Any, axis: int
+                           ) -> tuple[np.ndarray, ...]:
+    length = x.shape[axis]
+    sizes = split_size_or_sections
+    if isinstance(sizes, int):
+        sizes = [sizes] * (length // sizes) + [length % sizes] * bool(length % sizes)
+    return tuple(np.split(x, np.cumsum(sizes)[:-1].tolist(), axis=axis))
+
+
+def _masked_fill_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    return _with_kwargs(broadcastable_shapes(2, **SMALL),
+                        lambda s: st.fixed_dictionaries({"value": st.floats(-2, 2)}))
+
+
+def _integers_and_bools(shape: Shape) -> st.SearchStrategy[np.ndarray]:
+    return st.one_of(hnp.arrays(np.bool_, shape), hnp.arrays(np.int64, shape))
 
 ENTRIES: list[OpEntry] = [
     # arithmetic
@@ -572,6 +615,36 @@ ENTRIES: list[OpEntry] = [
     _binary("fmax", np.fmax, (_FIRST_OF_PAIR, _SECOND_OF_PAIR)),
     _binary("fmin", np.fmin, (_FIRST_OF_PAIR, _SECOND_OF_PAIR)),
     elementwise("nan_to_num", ag.nan_to_num, np.nan_to_num, (REAL,), kwargs=_nan_to_num_kwargs()),
+
+    # --- PyTorch spellings ---
+    OpEntry("cat", lambda *xs, axis: ag.cat(xs, dim=axis),
+            lambda *xs, axis: np.concatenate(xs, axis=axis), _joined_shapes(3, stacked=False),
+            (REAL,) * 3),
+    elementwise("clamp", ag.clamp, lambda x, min=None, max=None: np.clip(x, min, max),
+                (_CLIP_INPUTS,), kwargs=st.one_of(_clip_kwargs(),
+                                                  st.just({"min": 0.5, "max": -0.5}))),
+    _unary("clone", np.copy),
+    OpEntry("masked_fill", ag.masked_fill,
+            lambda x, mask, value: np.where(mask, value, x), _masked_fill_signature(),
+            (REAL, _bools)),
+    reduction("any", ag.any, np.any, _on_grid, differentiable=False),
+    reduction("all", ag.all, np.all, _on_grid, differentiable=False),
+    _unary("bitwise_not", np.invert, _integers_and_bools, differentiable=False),
+    single("chunk", ag.chunk, _chunk_reference, REAL, _chunk_kwargs, min_dims=1),
+    _unary("ravel", np.ravel),
+    single("unbind", ag.unbind, lambda x, axis: tuple(np.moveaxis(x, axis, 0)), REAL,
+           lambda s: st.fixed_dictionaries({"axis": st.integers(-len(s), len(s) - 1)}),
+           min_dims=1),
+    single("Tensor.split", lambda x, **kw: x.split(**kw), _split_sizes_reference, REAL,
+           _split_sizes_kwargs, min_dims=1),
+    OpEntry("Tensor.t", lambda x: x.t(), np.transpose,
+            shapes(max_dims=2, max_side=3).map(lambda s: ((s,), {})), (REAL,)),
+    # the dtype methods (Tensor.float is in NOT_TENSOR_OPS): double is differentiable (self
+    # when the dtype is already float64), the others are not
+    *[elementwise(f"Tensor.{member}", lambda x, m=member: getattr(x, m)(),
+                  lambda x, d=dtype: x.astype(d), (REAL,), differentiable=dtype.kind == "f")
+      for member, dtype in (("double", np.dtype(np.float64)), ("long", np.dtype(np.int64)),
+                            ("int", np.dtype(np.int32)), ("bool", np.dtype(np.bool_)))],
 ]
 
 
@@ -599,6 +672,10 @@ METHODS_OF_FUNCTIONS: tuple[str, ...] = (
     "acosh", "atanh", "exp2", "expm1", "log2", "log10", "logaddexp", "logaddexp2",
     "reciprocal", "rsqrt", "erf", "erfc", "floor", "ceil", "trunc", "round", "floor_divide",
     "remainder", "fmod", "fmax", "fmin", "nan_to_num",
+
+    # PyTorch spellings
+    "clone", "pow", "square", "neg", "clamp", "masked_fill", "any", "all", "softmax",
+    "log_softmax", "chunk", "ravel", "unbind",
 )
 
 # The other Tensor members that compute (operators, reflected operators, other signatures):
@@ -622,6 +699,13 @@ TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "__floordiv__": ("floor_divide", None),
     "__rfloordiv__": ("floor_divide", _reflected_call("__rfloordiv__")),
     "__mod__": ("remainder", None), "__rmod__": ("remainder", _reflected_call("__rmod__")),
+
+    # PyTorch spellings
+    "view": ("reshape", lambda x, shape: x.view(*shape)),
+    "where": ("where", lambda condition, x, y: x.where(condition, y)),
+    "expand": ("broadcast_to", lambda x, shape: x.expand(*shape)),
+    "expand_as": ("broadcast_to", lambda x, shape: x.expand_as(ag.zeros(shape))),
+    "__invert__": ("bitwise_not", None),
 }
 
 
@@ -664,6 +748,13 @@ NOT_OPS: dict[str, str] = {
     "save_graph": "visualisation of a graph; computes nothing",
     "capture_grads": "records gradients for drawing; computes nothing",
     "GraphvizNotFoundError": "exception class",
+    # PyTorch spellings
+    "Generator": "a source of random numbers (tests/test_torch_random.py)",
+    **{name: "random factory: samples are data, no graph (tests/test_torch_random.py)"
+       for name in ("bernoulli", "multinomial", "normal", "rand_like", "randint", "randn_like",
+                    "randperm")},
+    "empty": "factory", "full_like": "factory",
+    "from_numpy": "factory sharing the array's memory (tests/test_torch_methods.py)",
 }
 
 # Tensor members that do not compute a new tensor from tensors, and why.
@@ -691,4 +782,9 @@ NOT_TENSOR_OPS: dict[str, str] = {
                     "__itruediv__", "__ipow__")},
     **{name: "in place like +=, recording floor_divide or remainder; tests/test_ops_rounding.py"
        for name in ("__ifloordiv__", "__imod__")},  # elementwise maths (issue 13)
+
+    # PyTorch spellings
+    "numel": "array fact", "dim": "array fact",
+    "float": "astype('float32'), self when float32; a float64 gradcheck cannot see through the "
+             "rounding, so tests/test_torch_methods.py checks it exactly",
 }

@@ -84,7 +84,8 @@ def test_rand_and_randn_take_a_generator():
     (lambda g: nn.Dropout(0.5, generator=g), "Dropout"),
 ])
 def test_a_legacy_random_state_is_refused_with_the_fix(make, name):
-    with pytest.raises(TypeError, match=rf"^{name}: generator must be a np.random.Generator "
+    with pytest.raises(TypeError, match=rf"^{name}: generator must be an ag.Generator, a "
+                                        rf"np.random.Generator "
                                         rf"\(e.g. ag.manual_seed\(0\) or np.random.default_rng"
                                         rf"\(0\)\) or None, got RandomState"):
         make(np.random.RandomState(0))

@@ -76,6 +76,20 @@ from .shape import (
     unsqueeze,
 )
 from .special import erf, erfc
+
+# PyTorch spellings (issue 13)
+from .torch_names import (
+    all,
+    any,
+    bitwise_not,
+    cat,
+    chunk,
+    clamp,
+    clone,
+    masked_fill,
+    ravel,
+    unbind,
+)
 from .trigonometric import (
     acos,
     acosh,
@@ -118,6 +132,8 @@ PUBLIC_OPS = (
     "trunc", "erf", "erfc", "tan", "arcsin", "arccos", "arctan", "arctan2", "hypot", "sinc",
     "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg",
     "asin", "acos", "atan", "atan2", "asinh", "acosh", "atanh",
+    # PyTorch spellings (issue 13)
+    "all", "any", "bitwise_not", "cat", "chunk", "clamp", "clone", "masked_fill", "ravel", "unbind",
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]

@@ -214,6 +214,8 @@ def minimum(x: Any, y: Any) -> np.ndarray:
 
 
 def _clip_vjp(F, g, ans, x, low, high):
+    if low is not None and high is not None and low > high:
+        return F.where(x > x, g, 0)  # ans is high everywhere: no gradient (PyTorch's rule)
     inside = ans == x  # x inside the closed interval [low, high] is passed through
     return F.where(inside, g, 0)
 
@@ -226,7 +228,8 @@ def _clip(x: Any, low: float | None, high: float | None) -> np.ndarray:
 def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
     """Limit x to [min, max] (either may be None); the gradient passes inside the closed interval.
 
-    Raises ValueError when both bounds are None or min > max.
+    When min > max the result is max everywhere, with no gradient (NumPy's and PyTorch's rule).
+    Raises ValueError when both bounds are None.
     """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
@@ -234,8 +237,6 @@ def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
         if bound is not None and (isinstance(bound, bool) or not isinstance(
                 bound, (int, float, np.number))):
             raise TypeError(f"clip: bounds must be numbers or None, got {bound!r}")
-    if min is not None and max is not None and min > max:
-        raise ValueError(f"clip: min ({min}) must not exceed max ({max})")
     return _clip(x, low=min, high=max)
 
 

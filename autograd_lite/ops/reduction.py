@@ -10,11 +10,12 @@ rules use Python operators for the primitives they stand for (``x == ...``, ``/`
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..primitive import primitive
+from ..spellings import torch_spellings
 from ..tensor import Tensor, as_input
 from .elementwise import exp as _exp
 from .shape import keepdims_flag, normalize_axes, normalize_axis
@@ -38,6 +39,7 @@ def _sum(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
+@torch_spellings
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Sum over ``axis`` (None: all axes; int or tuple, negative allowed).
 
@@ -48,6 +50,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return _sum(x, axis=axes, keepdims=keepdims_flag(keepdims, "sum"))
 
 
+@torch_spellings
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Arithmetic mean over ``axis`` (same axis rules as ``sum``).
 
@@ -94,17 +97,45 @@ def _axis_not_tensor(axis: Any, name: str, elementwise: str) -> None:
                         f"tensors use ag.{elementwise}(a, b)")
 
 
+class ValuesIndices(NamedTuple):
+    """What ``max``/``min`` return when called with PyTorch's ``dim=``, as ``torch.max`` does:
+    ``values, indices = ag.max(x, dim=1)``, ``.values``, ``.indices``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _with_indices(extreme: Any, arg_extreme: Any) -> Any:
+    """The PyTorch variant of ``max``/``min`` (see ``torch_spellings``): values and int64
+    indices over one ``dim``; the values alone over all axes, as ``torch.max(x)``, and over a
+    tuple of axes, as ``torch.amax``."""
+    def values_and_indices(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        values = extreme(x, axis, keepdims)
+        if axis is None or isinstance(axis, (tuple, list)):
+            return values
+        return ValuesIndices(values, arg_extreme(x, axis, keepdims))
+
+    return values_and_indices
+
+
+@torch_spellings(torch_variant=_with_indices(lambda *a: max(*a), lambda *a: argmax(*a)))
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Largest element over ``axis``; tied maxima share the gradient evenly.
 
+    With PyTorch's ``dim=`` an int (``ag.max(x, dim=1)``, ``x.max(dim=1, keepdim=True)``) the
+    result is PyTorch's ``(values, indices)`` named tuple; with ``axis=`` it is the values, as
+    NumPy's.
     Raises TypeError when ``axis`` is a tensor (``torch.max(a, b)``): use ``ag.maximum(a, b)``.
     """
     _axis_not_tensor(axis, "max", "maximum")
     return _reduce_nonempty(_max, x, axis, keepdims, "max")
 
 
+@torch_spellings(torch_variant=_with_indices(lambda *a: min(*a), lambda *a: argmin(*a)))
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Smallest element over ``axis``; tied minima share the gradient evenly.
+
+    With PyTorch's ``dim=`` the result is ``(values, indices)``, as for ``max``.
 
     Raises TypeError when ``axis`` is a tensor (``torch.min(a, b)``): use ``ag.minimum(a, b)``.
     """
@@ -126,11 +157,13 @@ def _logsumexp(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     return total if keepdims else np.reshape(total, np.delete(total.shape, axis))
 
 
+@torch_spellings
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``axis``, computed without overflow (a primitive for stability)."""
     return _reduce_nonempty(_logsumexp, x, axis, keepdims, "logsumexp")
 
 
+@torch_spellings
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """log(softmax(x)) along ``axis``, as x - logsumexp(x): stable for any logits."""
     x = as_input(x, "log_softmax")
@@ -138,16 +171,31 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 
+@torch_spellings
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis``, computed as exp(log_softmax(x)) (never overflows)."""
     x = as_input(x, "softmax")
     return _exp(log_softmax(x, normalize_axis(axis, x.ndim, "softmax")))
 
 
+def _pytorchs_correction(spread: Any) -> Any:
+    """The PyTorch variant of ``var``/``std`` (see ``torch_spellings``): PyTorch's default
+    ``correction=1`` when the call gives none."""
+    def with_pytorchs_default(x: Any, axis: Any = None, keepdims: bool = False, ddof: float = 1
+                              ) -> Tensor:
+        return spread(x, axis, keepdims, ddof)
+
+    return with_pytorchs_default
+
+
+@torch_spellings(torch_variant=_pytorchs_correction(lambda *a: var(*a)))
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Variance over ``axis`` (NumPy's convention: ``ddof=0`` divides by N; 1 gives unbiased).
 
-    Raises ValueError when fewer than ``ddof + 1`` elements are reduced.
+    A call in PyTorch's spelling (``dim=``, ``keepdim=``, ``correction=``, ``unbiased=``) gets
+    PyTorch's default, ``correction=1`` (divide by N - 1): ``x.var(dim=0)`` is PyTorch's
+    ``x.var(dim=0)``, ``x.var(axis=0)`` NumPy's. Raises ValueError when fewer than
+    ``ddof + 1`` elements are reduced.
     """
     x = as_input(x, "var")
     axes = normalize_axes(axis, x.ndim, "var")
@@ -160,8 +208,10 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     return squares / (count - ddof)
 
 
+@torch_spellings(torch_variant=_pytorchs_correction(lambda *a: std(*a)))
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation over ``axis``: sqrt of ``var`` (same ``ddof`` rule).
+    """Standard deviation over ``axis``: sqrt of ``var`` (same ``ddof`` rule, and PyTorch's
+    default ``correction=1`` for a call in PyTorch's spelling, as ``var``).
 
     Where the standard deviation is 0 (one element, a constant input) its gradient is 0, as in
     PyTorch, not the 0 / 0 = NaN of sqrt's derivative.
@@ -193,6 +243,7 @@ def _prod(x: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     return np.prod(x, axis=axis, keepdims=keepdims)
 
 
+@torch_spellings
 def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Product over ``axis``; the gradient is right with zeros in the input."""
     x = as_input(x, "prod")
@@ -219,11 +270,13 @@ def _arg_extreme(prim, x: Any, axis: int | None, keepdims: bool, name: str) -> T
     return prim(x, axis=axis, keepdims=keepdims_flag(keepdims, name))
 
 
+@torch_spellings
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest element (over the flattened tensor when ``axis`` is None); int64."""
     return _arg_extreme(_argmax, x, axis, keepdims, "argmax")
 
 
+@torch_spellings
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the smallest element (over the flattened tensor when ``axis`` is None); int64."""
     return _arg_extreme(_argmin, x, axis, keepdims, "argmin")

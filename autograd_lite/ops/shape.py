@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..primitive import primitive
+from ..spellings import torch_spellings
 from ..tensor import Tensor, as_input, as_inputs
 
 
@@ -136,6 +137,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     return _transpose(x, axes=tuple(axes))
 
 
+@torch_spellings
 def expand_dims(x: Any, axis: Any) -> Tensor:
     """Insert axes of size 1 at ``axis`` (an int or a tuple, positions in the result)."""
     x = as_input(x, "expand_dims")
@@ -147,11 +149,13 @@ def expand_dims(x: Any, axis: Any) -> Tensor:
     return _reshape(x, shape=tuple(shape))
 
 
+@torch_spellings
 def unsqueeze(x: Any, axis: int) -> Tensor:
     """PyTorch's name for ``expand_dims`` with one axis."""
     return expand_dims(x, axis)
 
 
+@torch_spellings
 def squeeze(x: Any, axis: Any = None) -> Tensor:
     """Remove axes of size 1 (all of them when ``axis`` is None); ValueError for a larger axis."""
     x = as_input(x, "squeeze")
@@ -166,6 +170,7 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
     return _reshape(x, shape=tuple(s for i, s in enumerate(x.shape) if i not in axes))
 
 
+@torch_spellings
 def flatten(x: Any, start_axis: int = 0, end_axis: int = -1) -> Tensor:
     """Merge axes ``start_axis`` .. ``end_axis`` (inclusive) into one."""
     x = as_input(x, "flatten")
@@ -239,6 +244,7 @@ def _concatenate(*arrays: Any, axis: int) -> np.ndarray:
     return np.concatenate(arrays, axis=axis)
 
 
+@torch_spellings
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing ``axis``; the other axes must match."""
     tensors = _tensor_list(tensors, "concatenate")
@@ -255,6 +261,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return _concatenate(*tensors, axis=axis)
 
 
+@torch_spellings
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new ``axis``."""
     tensors = _tensor_list(tensors, "stack")
@@ -265,6 +272,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
 
 
+@torch_spellings
 def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
     """Split along ``axis`` into equal sections (an int) or at the given indices (NumPy's rule).
 
@@ -324,6 +332,7 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
 
 
+@torch_spellings
 def flip(x: Any, axis: Any = None) -> Tensor:
     """Reverse the order of elements along ``axis`` (all axes when None)."""
     x = as_input(x, "flip")
@@ -372,7 +381,9 @@ def _normalize_index(index: Any, name: str) -> tuple:
         if isinstance(i, np.ndarray):
             if i.dtype.kind not in "biu":
                 raise IndexError(f"{name}: arrays used as indices must be integer or boolean, "
-                                 f"got dtype {i.dtype}")
+                                 f"got dtype {i.dtype}; Python ints become float32 here, so "
+                                 f"make indices with ag.tensor([0, 1], dtype='int64') or "
+                                 f"t.long()")
         elif not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))):
             raise IndexError(f"{name}: unsupported index {i!r}; use ints, slices, None, "
                              f"Ellipsis, or integer/boolean arrays")
