@@ -72,7 +72,12 @@ from .shape import (
     transpose,
     unsqueeze,
 )
-from .window import conv2d, fold, unfold
+from .window import (
+    conv2d,
+    conv_transpose2d,  # nn.functional breadth (issue 13)
+    fold,
+    unfold,
+)
 
 PUBLIC_OPS = (
     "abs", "add", "astype", "clip", "cos", "div", "eq", "exp", "ge", "gt", "isfinite", "le",
@@ -85,6 +90,7 @@ PUBLIC_OPS = (
     "pad", "permute", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "transpose",
     "unsqueeze",
     "conv2d", "fold", "unfold",
+    "conv_transpose2d",  # nn.functional breadth (issue 13)
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]
