@@ -269,7 +269,8 @@ class _ConvNd(Module):
                                  f"{padding!r}")
             if padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError(f"{name}: padding='same' is not supported for strided "
-                                 f"convolutions (stride {self.stride}), as in PyTorch")
+                                 f"convolutions (stride {self.stride}), as in PyTorch; give the "
+                                 f"padding as numbers, e.g. padding=kernel_size // 2")
             self.padding = padding
         else:
             self.padding = self._sizes(padding, "padding", 0)

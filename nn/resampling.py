@@ -149,7 +149,8 @@ def _output_sizes(name: str, x: Tensor, size: Any, scale_factor: Any,
     """Output size per spatial axis and the input/output scale each source index uses."""
     spatial = x.shape[2:]
     if (size is None) == (scale_factor is None):
-        raise ValueError(f"{name}: give exactly one of size and scale_factor")
+        raise ValueError(f"{name}: give exactly one of size and scale_factor (e.g. size=(64, 64) "
+                         f"or scale_factor=2), got size={size!r}, scale_factor={scale_factor!r}")
     if size is not None:
         sizes = [int(s) for s in (size if isinstance(size, (tuple, list)) else
                                   [size] * len(spatial))]

@@ -251,7 +251,8 @@ def _resolve_padding(name: str, padding: Any, kernel_size: Pair, stride: Any, di
                          f"got {padding!r}")
     if as_pair(stride, "stride", name, 1) != (1, 1):
         raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
-                         f"(stride {stride!r}), as in PyTorch; compute the padding yourself")
+                         f"(stride {stride!r}), as in PyTorch; give the padding as numbers, "
+                         f"e.g. padding=kernel_size // 2")
     (top, bottom), (left, right) = same_padding(kernel_size, as_pair(dilation, "dilation",
                                                                      name, 1))
     extra = ((0, bottom - top), (0, right - left))
@@ -315,8 +316,11 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     groups = _check_groups("conv2d", groups, out_channels, weight.shape, "output channels")
     if x.shape[1] != in_per_group * groups:
         grouped = f" with groups={groups}" if groups > 1 else ""
+        fix = (f"; the weight is (C_out, C_in/groups, kh, kw), so this input needs "
+               f"{(out_channels, x.shape[1] // groups, kh, kw)}" if groups > 1
+               and x.shape[1] % groups == 0 else "")
         raise ValueError(f"conv2d: the input has {x.shape[1]} channels (shape {x.shape}) but the "
-                         f"weight {weight.shape}{grouped} expects {in_per_group * groups}")
+                         f"weight {weight.shape}{grouped} expects {in_per_group * groups}{fix}")
     padding, extra = _resolve_padding("conv2d", padding, (kh, kw), stride, dilation)
     if extra is not None:
         x = pad(x, ((0, 0), (0, 0)) + extra)
@@ -358,7 +362,8 @@ def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, pad
     dilations = as_pair(dilation, "dilation", "conv_transpose2d", 1)
     if any(e >= max(s, d) for e, s, d in zip(extra, strides, dilations, strict=True)):
         raise ValueError(f"conv_transpose2d: output_padding {extra} must be smaller than either "
-                         f"stride {strides} or dilation {dilations}, per axis")
+                         f"stride {strides} or dilation {dilations}, per axis; it only picks "
+                         f"one of the output sizes that stride maps to the same input size")
     # The full scatter covers (size-1)*stride + dilation*(k-1) + 1 pixels; the output is its
     # window [padding, padding + out), zero beyond the scatter (where output_padding reaches).
     covered = tuple((size - 1) * s + d * (k - 1) + 1 for size, s, d, k in
