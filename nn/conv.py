@@ -236,8 +236,8 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
-    """Shared body of Conv1d, Conv2d and ConvTranspose2d: checks the settings, draws the
-    parameters as PyTorch does and prints them as PyTorch does."""
+    """Shared body of Conv1d, Conv2d and ConvTranspose2d (whose arguments are Conv2d's): checks
+    the settings, draws the parameters, convolves and prints as PyTorch does."""
 
     spatial_dims = 2
     transposed = False

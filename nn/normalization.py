@@ -145,7 +145,7 @@ class InstanceNorm2d(Module):
     not 3-D or 4-D.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False, *,
                  bias: bool = True) -> None:
         super().__init__()
@@ -175,9 +175,10 @@ class InstanceNorm2d(Module):
         if checked and batch.shape[1] != self.num_features:
             raise ValueError(f"InstanceNorm2d: expected {self.num_features} channels on axis "
                              f"{0 if single else 1}, got input shape {x.shape}")
+        # momentum=None leaves the running statistics as they are, as PyTorch's InstanceNorm.
+        momentum = 0.0 if self.momentum is None else self.momentum
         out = instance_norm(batch, self.running_mean, self.running_var, self.weight, self.bias,
-                            self.training or not self.track_running_stats,
-                            self.momentum, self.eps)
+                            self.training or not self.track_running_stats, momentum, self.eps)
         return ag.squeeze(out, 0) if single else out
 
     def extra_repr(self) -> str:

@@ -609,3 +609,17 @@ def test_kldivloss_module_accepts_batchmean():
         pytest.approx(0.3594396365189653, rel=1e-12))
     with pytest.raises(ValueError, match="MSELoss: reduction must be one of"):
         nn.MSELoss(reduction="batchmean")
+
+
+def test_nn_and_nn_functional_export_the_new_api():
+    for name in ("conv1d", "conv_transpose2d", "pad", "interpolate", "adaptive_avg_pool2d",
+                 "one_hot", "normalize", "cosine_similarity", "pairwise_distance", "group_norm",
+                 "instance_norm", "dropout1d", "dropout2d", "alpha_dropout",
+                 "feature_alpha_dropout", "hardtanh", "mish", "prelu", "kl_div",
+                 "margin_ranking_loss", "triplet_margin_loss", "multi_margin_loss"):
+        assert callable(getattr(F, name)), name
+    for name in ("Conv1d", "ConvTranspose2d", "GroupNorm", "InstanceNorm2d",
+                 "AdaptiveAvgPool2d", "Upsample", "Unflatten", "PReLU", "Mish", "Hardtanh",
+                 "Dropout1d", "Dropout2d", "AlphaDropout", "KLDivLoss", "MarginRankingLoss",
+                 "TripletMarginLoss", "MultiMarginLoss"):
+        assert issubclass(getattr(nn, name), nn.Module) and name in nn.__all__, name
