@@ -108,8 +108,11 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
 # --- resampling ------------------------------------------------------------------------------
 
 
-def _along(x: Tensor, axis: int, matrix: np.ndarray) -> Tensor:
-    """Apply the (out, in) ``matrix`` to axis ``axis`` (-1 or -2) of ``x``."""
+def _along(x: Tensor, axis: int, matrix: np.ndarray, name: str) -> Tensor:
+    """Apply the (out, in) ``matrix`` to axis ``axis`` (-1 or -2) of a float ``x``."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: averaging and interpolating need a float input, got dtype "
+                        f"{x.dtype}; convert with .astype('float32')")
     matrix = matrix.astype(x.dtype)
     return ag.matmul(x, matrix.T) if axis == -1 else ag.matmul(matrix, x)
 
@@ -185,10 +188,11 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     ``'linear'`` (3-D) and ``'bilinear'`` (4-D) interpolate between the two (four) nearest
     samples, with the corner pixels' centres aligned when ``align_corners=True`` and half-pixel
     centres otherwise (the default), ``'area'`` is ``adaptive_avg_pool``. The result keeps the
-    input's dtype; gradients flow to the input.
+    input's dtype (the nearest modes also copy integer images); gradients flow to the input.
 
     Raises ValueError naming ``interpolate`` for a wrong rank, an unknown mode, both or neither
-    of size and scale_factor, or align_corners with a mode that does not interpolate.
+    of size and scale_factor, or align_corners with a mode that does not interpolate;
+    TypeError for an integer input to an averaging or interpolating mode.
     """
     x = as_input(input, "interpolate")
     if mode not in INTERPOLATION_MODES:
@@ -208,9 +212,10 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
             index = _nearest_indices(length, out, scale, mode == "nearest-exact")
             x = x[(Ellipsis, index) if axis == -1 else (Ellipsis, index, slice(None))]
         elif mode == "area":
-            x = _along(x, axis, _average_matrix(length, out))
+            x = _along(x, axis, _average_matrix(length, out), "interpolate")
         else:
-            x = _along(x, axis, _linear_matrix(length, out, scale, bool(align_corners)))
+            x = _along(x, axis, _linear_matrix(length, out, scale, bool(align_corners)),
+                       "interpolate")
     return x
 
 
@@ -231,7 +236,8 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
     averages the input rows ``floor(i*H/oh)`` to ``ceil((i+1)*H/oh) - 1`` (bins may overlap
     when H is not a multiple of oh), as PyTorch; ``output_size=1`` is global average pooling.
     Composed of two matmuls with constant averaging matrices. Raises ValueError naming
-    ``adaptive_avg_pool2d`` for a wrong rank or a non-positive size.
+    ``adaptive_avg_pool2d`` for a wrong rank or a non-positive size, TypeError for an integer
+    input.
     """
     x = as_input(input, "adaptive_avg_pool2d")
     if x.ndim not in (3, 4):
@@ -239,7 +245,7 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
                          f"shape {x.shape}")
     sizes = _adaptive_sizes("adaptive_avg_pool2d", x, output_size)
     for axis, out in zip((-2, -1), sizes, strict=True):
-        x = _along(x, axis, _average_matrix(x.shape[axis], out))
+        x = _along(x, axis, _average_matrix(x.shape[axis], out), "adaptive_avg_pool2d")
     return x
 
 

@@ -323,6 +323,17 @@ def test_padding_and_resampling_errors(call, message):
         call()
 
 
+def test_nearest_copies_integer_images_and_averaging_modes_refuse_them():
+    image = np.arange(4).reshape(1, 1, 2, 2)
+    np.testing.assert_array_equal(F.interpolate(image, scale_factor=2).numpy()[0, 0, 0],
+                                  [0, 0, 1, 1])
+    with pytest.raises(TypeError, match=r"interpolate: averaging and interpolating need a "
+                                        r"float input, got dtype int64"):
+        F.interpolate(image, scale_factor=2, mode="bilinear")
+    with pytest.raises(TypeError, match=r"adaptive_avg_pool2d: averaging and interpolating "):
+        F.adaptive_avg_pool2d(image, 1)
+
+
 def test_upsample_and_adaptive_pool_reprs_read_like_pytorch():
     assert repr(nn.Upsample(scale_factor=2, mode="bilinear")) == (
         "Upsample(scale_factor=2.0, mode='bilinear')")
