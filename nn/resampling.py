@@ -178,7 +178,7 @@ def _output_sizes(name: str, x: Tensor, size: Any, scale_factor: Any,
 
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None,
-                recompute_scale_factor: bool | None = None) -> Tensor:
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
     """Resize (N, C, L) signals or (N, C, H, W) images, as PyTorch's ``F.interpolate``.
 
     Give the output ``size`` (an int or one per spatial axis) or a ``scale_factor`` (output
@@ -192,9 +192,13 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
 
     Raises ValueError naming ``interpolate`` for a wrong rank, an unknown mode, both or neither
     of size and scale_factor, or align_corners with a mode that does not interpolate;
-    TypeError for an integer input to an averaging or interpolating mode.
+    TypeError for an integer input to an averaging or interpolating mode. ``antialias=True``
+    (a low-pass filter before downsampling) is not available: ValueError.
     """
     x = as_input(input, "interpolate")
+    if antialias:
+        raise ValueError("interpolate: antialias=True is not supported; smooth first (e.g. "
+                         "avg_pool2d) or use mode='area' to downsample")
     if mode not in INTERPOLATION_MODES:
         raise ValueError(f"interpolate: mode must be one of {INTERPOLATION_MODES}, got {mode!r}")
     ranks = {"linear": (3,), "bilinear": (4,)}.get(mode, (3, 4))

@@ -303,7 +303,30 @@ def _hinge_scores() -> np.ndarray:
     return np.array([[0.3, 0.6, -0.4], [0.9, 0.1, 0.7], [-0.5, 0.4, 0.2], [0.0, 0.7, 0.65]])
 
 
+def _pool_by_pytorchs_loops(x: np.ndarray, k: int, s: int, p: int, reduce: str) -> np.ndarray:
+    """PyTorch's pooling loops with ceil_mode=True: window i spans [i*s - p, i*s - p + k),
+    clipped to the input; the average divides by the part inside the padded input."""
+    size = x.shape[2]
+    out = -(-(size + 2 * p - k) // s) + 1
+    if (out - 1) * s >= size + p:
+        out -= 1
+    result = np.zeros(x.shape[:2] + (out, out))
+    for i, j in np.ndindex(out, out):
+        (top, left), (bottom, right) = (i * s - p, j * s - p), (
+            min(i * s - p + k, size + p), min(j * s - p + k, size + p))
+        window = x[:, :, max(top, 0):min(bottom, size), max(left, 0):min(right, size)]
+        result[:, :, i, j] = (window.max(axis=(2, 3)) if reduce == "max"
+                              else window.sum(axis=(2, 3)) / ((bottom - top) * (right - left)))
+    return result
+
+
 LAYER_CASES += [
+    Case("MaxPool2d with ceil_mode", lambda: build(nn.MaxPool2d(3, 2, 1, ceil_mode=True)),
+         lambda rng: (rng.permutation(72).reshape(2, 1, 6, 6) / 10.0,),
+         lambda m, x: _pool_by_pytorchs_loops(x, 3, 2, 1, "max")),
+    Case("AvgPool2d with ceil_mode", lambda: build(nn.AvgPool2d(3, 2, 1, ceil_mode=True)),
+         lambda rng: (rng.normal(size=(2, 1, 6, 6)),),
+         lambda m, x: _pool_by_pytorchs_loops(x, 3, 2, 1, "mean")),
     Case("Conv1d with groups and padding='same' (even kernel, dilation)",
          lambda: build(nn.Conv1d(4, 6, 4, padding="same", dilation=2, groups=2)),
          lambda rng: (rng.normal(size=(2, 4, 7)),), _conv_module_reference),

@@ -317,6 +317,8 @@ def test_interpolate_keeps_float32():
      r"interpolate: give exactly one of size and scale_factor"),
     (lambda: F.interpolate(IMAGE, size=3, align_corners=True),
      r"interpolate: align_corners applies only to the interpolating modes"),
+    (lambda: F.interpolate(IMAGE, size=2, antialias=True),
+     r"interpolate: antialias=True is not supported"),
 ])
 def test_padding_and_resampling_errors(call, message):
     with pytest.raises(ValueError, match=message):
