@@ -88,6 +88,9 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
     if mode == "constant":
         crop, widths = [slice(None)] * x.ndim, [(0, 0)] * x.ndim
         for axis, before, after in pairs:
+            if x.shape[axis] + before + after < 0:
+                raise ValueError(f"pad: widths ({before}, {after}) crop more than the "
+                                 f"{x.shape[axis]} entries of axis {axis} (shape {x.shape})")
             crop[axis] = slice(max(0, -before), x.shape[axis] - max(0, -after))
             widths[axis] = (max(before, 0), max(after, 0))
         if any(before < 0 or after < 0 for _, before, after in pairs):

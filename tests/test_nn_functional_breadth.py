@@ -309,6 +309,7 @@ def test_interpolate_keeps_float32():
      r"pad: mode='reflect' needs widths smaller than the axis size; got \(4, 0\)"),
     (lambda: F.pad(IMAGE, (1, 0, 1), mode="constant"), r"pad: pad \(1, 0, 1\) must have an even"),
     (lambda: F.pad(IMAGE, (1, 1), mode="wrap"), r"pad: mode must be one of"),
+    (lambda: F.pad(IMAGE, (-3, -2)), r"pad: widths \(-3, -2\) crop more than the 4 entries"),
     (lambda: F.pad(IMAGE, (1, 1), mode="reflect", value=2.0),
      r"pad: value=2.0 applies only to mode='constant'"),
     (lambda: F.interpolate(IMAGE, mode="linear", size=3),
