@@ -7,6 +7,7 @@ losses are compositions of primitives, so their gradients (of any order) come fr
 from . import data, datasets, functional, init, lr_scheduler, optim, utils
 from .activations import Hardtanh, Mish, PReLU
 from .conv import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
+from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import AlphaDropout, Dropout1d, Dropout2d
 from .layers import (
     ELU,
@@ -64,4 +65,5 @@ __all__ = [
     "Hardtanh", "Mish", "PReLU", "Conv1d", "ConvTranspose2d", "AlphaDropout", "Dropout1d",
     "Dropout2d", "Unflatten", "KLDivLoss", "MarginRankingLoss", "MultiMarginLoss",
     "TripletMarginLoss", "GroupNorm", "InstanceNorm2d", "AdaptiveAvgPool2d", "Upsample",
+    "CosineSimilarity", "PairwiseDistance",
 ]

@@ -1,5 +1,6 @@
 """Norms and distances of vectors along an axis: ``normalize``, ``cosine_similarity`` and
-``pairwise_distance``, composed of autograd_lite ops (no derivative is written here).
+``pairwise_distance`` (and the modules ``CosineSimilarity`` and ``PairwiseDistance``),
+composed of autograd_lite ops (no derivative is written here).
 
 Their norm is written so that its gradient at the zero vector is 0 (as PyTorch's), not the
 0/0 of differentiating ``sqrt`` at 0.
@@ -13,6 +14,8 @@ from typing import Any
 import autograd_lite as ag
 from autograd_lite import Tensor
 from autograd_lite.tensor import as_input, as_inputs
+
+from .module import Module
 
 
 def vector_norm(x: Tensor, p: float, axis: int, keepdims: bool) -> Tensor:
@@ -69,3 +72,28 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     x1, x2 = as_inputs((x1, x2), "pairwise_distance")
     difference = x1 - x2 + eps
     return vector_norm(difference, p, -1 if difference.ndim else None, keepdims)
+
+
+class CosineSimilarity(Module):
+    """``cosine_similarity(x1, x2, axis, eps)`` as a module, called as ``module(x1, x2)``."""
+
+    def __init__(self, axis: int = 1, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.axis, self.eps = axis, eps
+
+    def forward(self, x1: Any, x2: Any) -> Tensor:
+        """The cosine of each pair of vectors along ``axis``."""
+        return cosine_similarity(x1, x2, self.axis, self.eps)
+
+
+class PairwiseDistance(Module):
+    """``pairwise_distance(x1, x2, p, eps, keepdims)`` as a module, called as
+    ``module(x1, x2)``."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdims: bool = False) -> None:
+        super().__init__()
+        self.p, self.eps, self.keepdims = p, eps, keepdims
+
+    def forward(self, x1: Any, x2: Any) -> Tensor:
+        """The p-norm distance of each pair of rows."""
+        return pairwise_distance(x1, x2, self.p, self.eps, self.keepdims)

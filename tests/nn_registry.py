@@ -381,6 +381,13 @@ LAYER_CASES += [
          lambda rng: (rng.normal(size=(2, 6, 2, 2)),), lambda m, x: x),
     Case("AlphaDropout in training", lambda: build(nn.AlphaDropout(0.3)),
          lambda rng: (rng.normal(size=(4, 5)),), lambda m, x: _alpha_dropped(x, 0.3)),
+    Case("CosineSimilarity along the last axis", lambda: build(nn.CosineSimilarity(axis=-1)),
+         lambda rng: (rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
+         lambda m, a, b: (a * b).sum(-1) / np.linalg.norm(a, axis=-1)
+         / np.linalg.norm(b, axis=-1), wrt=(0, 1)),
+    Case("PairwiseDistance p=3", lambda: build(nn.PairwiseDistance(p=3.0)),
+         lambda rng: (rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
+         lambda m, a, b: (np.abs(a - b + 1e-6) ** 3).sum(-1) ** (1 / 3), wrt=(0, 1)),
     Case("PReLU per channel", lambda: build(nn.PReLU(3)),
          lambda rng: (away_from_zero(rng, 2, 3, 2),),
          lambda m, x: np.where(x > 0, x, _w(m).reshape(1, 3, 1) * x)),

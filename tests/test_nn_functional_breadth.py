@@ -635,5 +635,5 @@ def test_nn_and_nn_functional_export_the_new_api():
     for name in ("Conv1d", "ConvTranspose2d", "GroupNorm", "InstanceNorm2d",
                  "AdaptiveAvgPool2d", "Upsample", "Unflatten", "PReLU", "Mish", "Hardtanh",
                  "Dropout1d", "Dropout2d", "AlphaDropout", "KLDivLoss", "MarginRankingLoss",
-                 "TripletMarginLoss", "MultiMarginLoss"):
+                 "TripletMarginLoss", "MultiMarginLoss", "CosineSimilarity", "PairwiseDistance"):
         assert issubclass(getattr(nn, name), nn.Module) and name in nn.__all__, name
