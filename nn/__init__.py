@@ -5,7 +5,10 @@ losses are compositions of primitives, so their gradients (of any order) come fr
 """
 
 from . import data, datasets, functional, init, lr_scheduler, npz_io, optim, utils
-from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .activations import Hardtanh, Mish, PReLU
+from .conv import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import AlphaDropout, Dropout1d, Dropout2d
 from .layers import (
     ELU,
     GELU,
@@ -25,18 +28,25 @@ from .layers import (
     Softmax,
     Softplus,
     Tanh,
+    Unflatten,
 )
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     HuberLoss,
+    KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
+    MultiMarginLoss,
     NLLLoss,
     SmoothL1Loss,
+    TripletMarginLoss,
 )
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .normalization import GroupNorm, InstanceNorm2d
+from .resampling import AdaptiveAvgPool2d, Upsample
 from .serialization import load, save
 from .training import Callback, EarlyStopping, History, NonFiniteLossError, evaluate, fit, predict
 
@@ -51,4 +61,9 @@ __all__ = [
     "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
     "load", "save",
     "Callback", "EarlyStopping", "History", "NonFiniteLossError", "evaluate", "fit", "predict",
+    # nn.functional breadth (issue 13)
+    "Hardtanh", "Mish", "PReLU", "Conv1d", "ConvTranspose2d", "AlphaDropout", "Dropout1d",
+    "Dropout2d", "Unflatten", "KLDivLoss", "MarginRankingLoss", "MultiMarginLoss",
+    "TripletMarginLoss", "GroupNorm", "InstanceNorm2d", "AdaptiveAvgPool2d", "Upsample",
+    "CosineSimilarity", "PairwiseDistance",
 ]

@@ -20,6 +20,8 @@ import numpy as np
 import autograd_lite as ag
 from autograd_lite import Tensor
 
+from .functional import one_hot as functional_one_hot
+
 
 def _as_array(data: Any, where: str) -> np.ndarray:
     """Tensors and arrays keep their dtype; Python lists become arrays like ``ag.tensor`` does."""
@@ -207,20 +209,16 @@ def standardize(x: Any, mean: Any = None, std: Any = None
 
 
 def one_hot(labels: Any, num_classes: int | None = None) -> np.ndarray:
-    """Integer labels of shape (N,) -> float32 one-hot rows of shape (N, num_classes).
+    """Integer labels of shape (N,) -> float32 one-hot rows (N, num_classes), as a NumPy array.
 
-    ``num_classes`` defaults to ``max(labels) + 1``. Raises ValueError for non-integer labels or
-    labels outside ``[0, num_classes)``.
+    The data-pipeline form of ``nn.functional.one_hot`` (PyTorch's, which returns an int64
+    tensor and takes labels of any shape): the same rules, converted to float32 for targets
+    and formulas such as ``softmax - one_hot``. ``num_classes`` defaults to
+    ``max(labels) + 1``. Raises TypeError for non-integer labels and ValueError for labels
+    outside ``[0, num_classes)``.
     """
-    labels = _as_array(labels, "one_hot")
-    if labels.dtype.kind not in "iu":
-        raise ValueError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
-    if num_classes is None:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"one_hot: labels must lie in [0, {num_classes}), got values from "
-                         f"{labels.min()} to {labels.max()}")
-    return np.eye(num_classes, dtype=np.float32)[labels]
+    encoded = functional_one_hot(_as_array(labels, "one_hot"), num_classes)
+    return encoded.numpy().astype(np.float32)
 
 
 def train_test_split(*arrays: Any, test_size: float = 0.25, seed: int | None = None,

@@ -17,8 +17,14 @@ from autograd_lite import Tensor
 from autograd_lite.spellings import torch_spellings
 from autograd_lite.tensor import as_input, as_inputs
 
-from .conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401 - re-exported as F.conv2d, ...
+# The names from other files are re-exported as F.conv2d, F.pad, ...
+from .activations import hardtanh, mish, prelu  # noqa: F401 - issue 13
+from .conv import avg_pool2d, conv1d, conv2d, conv_transpose2d, max_pool2d  # noqa: F401
+from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401 - issue 13
+from .dropout import alpha_dropout, dropout1d, dropout2d, feature_alpha_dropout  # noqa: F401
 from .inputs import layer_input
+from .normalization import group_norm, instance_norm  # noqa: F401 - issue 13
+from .resampling import adaptive_avg_pool2d, interpolate, pad  # noqa: F401 - issue 13
 
 REDUCTIONS = ("mean", "sum", "none")
 RUNNING_STATISTICS = "BatchNorm running statistics"  # the writer named by backward's errors
@@ -461,3 +467,114 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
             (classes,) + (1,) * (input.ndim - class_axis - 1))
     loss = -(probs * log_probs).sum(axis=class_axis)
     return _reduce(loss, reduction, "cross_entropy")
+
+
+# --- nn.functional breadth (issue 13) ------------------------------------------------------
+
+KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer class labels of any shape -> an int64 tensor of shape ``shape + (num_classes,)``
+    with a 1 at each label, as PyTorch's ``F.one_hot``.
+
+    ``num_classes=-1`` (or None) means ``max(labels) + 1``. The result is int64 like PyTorch's;
+    ``.astype('float32')`` it to compare with probabilities (``nn.data.one_hot`` gives that
+    float32 NumPy array directly). Raises TypeError for non-integer labels and ValueError for a
+    label outside [0, num_classes) or for inferring the class count from no labels.
+    """
+    labels = _integer_indices(tensor, "one_hot")
+    if num_classes is None or num_classes == -1:
+        if not labels.size:
+            raise ValueError("one_hot: cannot infer the number of classes from an empty "
+                             "tensor; pass num_classes")
+        num_classes = int(labels.max()) + 1
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"one_hot: labels must lie in [0, {num_classes}), got values from "
+                         f"{labels.min()} to {labels.max()}")
+    return ag.tensor(np.eye(num_classes, dtype=np.int64)[labels])
+
+
+def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False
+           ) -> Tensor:
+    """Kullback-Leibler divergence with ``input`` the log-probabilities of the model and
+    ``target`` the probabilities (or, with ``log_target=True``, log-probabilities) of the data.
+
+    Per element: ``target * (log(target) - input)``, 0 where target is 0 (or ``exp(t) * (t -
+    input)`` for log targets). ``reduction``: 'mean' over all elements (PyTorch's default),
+    'batchmean' (the sum divided by the batch size, the mathematical KL per example), 'sum'
+    or 'none'. Raises ValueError for shapes that differ or an unknown reduction.
+    """
+    if reduction not in KL_REDUCTIONS:
+        raise ValueError(f"kl_div: reduction must be one of {KL_REDUCTIONS}, got {reduction!r}")
+    input, target = _same_shape(input, target, "kl_div")
+    if log_target:
+        loss = ag.exp(target) * (target - input)
+    else:
+        positive = target > 0
+        loss = target * ag.log(ag.where(positive, target, 1.0)) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction, "kl_div")
+
+
+def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)`` for targets +1 (input1 should rank
+    higher) or -1. At the hinge the gradient is 0, as PyTorch's. Raises ValueError when the
+    three shapes differ."""
+    input1, input2, target = as_inputs((input1, input2, target), "margin_ranking_loss")
+    if not input1.shape == input2.shape == target.shape:
+        raise ValueError(f"margin_ranking_loss: input1 {input1.shape}, input2 {input2.shape} "
+                         f"and target {target.shape} must have the same shape")
+    loss = ag.relu(-target * (input1 - input2) + margin)
+    return _reduce(loss, reduction, "margin_ranking_loss")
+
+
+def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
+                        p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                        reduction: str = "mean") -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` per row, with ``d`` the ``pairwise_distance``
+    (p-norm, ``eps`` added to the difference) of (N, D) (or (D,)) embeddings. ``swap`` uses
+    ``min(d(a, n), d(p, n))`` as the negative distance (Balntas et al., 2016). At the hinge
+    the gradient is 0, as PyTorch's. Raises ValueError when the three shapes differ."""
+    anchor, positive, negative = as_inputs((anchor, positive, negative), "triplet_margin_loss")
+    if not anchor.shape == positive.shape == negative.shape:
+        raise ValueError(f"triplet_margin_loss: anchor {anchor.shape}, positive "
+                         f"{positive.shape} and negative {negative.shape} must have the same "
+                         f"shape")
+    to_positive = pairwise_distance(anchor, positive, p, eps)
+    to_negative = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        to_negative = ag.minimum(to_negative, pairwise_distance(positive, negative, p, eps))
+    return _reduce(ag.relu(to_positive - to_negative + margin), reduction,
+                   "triplet_margin_loss")
+
+
+def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
+                      weight: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge (SVM) loss of scores ``input`` (N, C) (or (C,)) for integer classes
+    ``target`` (N,) (or ()): ``sum over i != y of max(0, margin - x[y] + x[i])**p / C``,
+    times ``weight[y]`` when class weights (C,) are given. ``p`` is 1 or 2, as PyTorch. At the
+    margin the gradient is 0, as PyTorch's. micrograd's demo SVM loss is this with p=1, up to
+    its mean. Raises ValueError for a bad p or shape, IndexError for a class out of range.
+    """
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p!r}")
+    scores = as_input(input, "multi_margin_loss")
+    labels = _integer_indices(target, "multi_margin_loss")
+    rows = scores.reshape(1, -1) if scores.ndim == 1 else scores
+    if scores.ndim not in (1, 2) or labels.shape != scores.shape[:-1]:
+        raise ValueError(f"multi_margin_loss: input of shape {scores.shape} (N, C) or (C,) "
+                         f"needs class targets of shape {scores.shape[:-1]}, got "
+                         f"{labels.shape}")
+    _check_class_targets(rows, labels.reshape(-1), -100, "multi_margin_loss")
+    flat = labels.reshape(-1)
+    classes = rows.shape[1]
+    picked = rows[np.arange(rows.shape[0]), flat].reshape(-1, 1)
+    hinge = ag.relu(rows - picked + margin)
+    others = (np.arange(classes) != flat[:, None]).astype(rows.dtype)
+    loss = ((hinge if p == 1 else ag.square(hinge)) * others).sum(axis=1) / classes
+    if weight is not None:
+        loss = loss * _constant_like(weight, rows)[flat]
+    return _reduce(loss.reshape(labels.shape), reduction, "multi_margin_loss")

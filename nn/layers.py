@@ -73,6 +73,35 @@ class Flatten(Module):
         return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
 
 
+class Unflatten(Module):
+    """Split axis ``axis`` into ``unflattened_size``: ``Unflatten(1, (C, H, W))`` turns
+    (N, C*H*W) into (N, C, H, W), undoing ``Flatten``. One entry may be -1 (inferred).
+
+    PyTorch's ``dim`` argument is called ``axis`` here, as ``Flatten``'s ``start_axis``.
+    Raises ValueError naming ``Unflatten`` and the shapes when the sizes do not multiply to
+    the axis length.
+    """
+
+    @torch_spellings
+    def __init__(self, axis: int, unflattened_size: tuple[int, ...]) -> None:
+        super().__init__()
+        self.axis = axis
+        self.unflattened_size = tuple(int(size) for size in unflattened_size)
+
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else ag.tensor(x)
+        axis = self.axis % x.ndim if -x.ndim <= self.axis < x.ndim else None
+        known = math.prod(size for size in self.unflattened_size if size != -1)
+        if axis is None or (x.shape[axis] != known if -1 not in self.unflattened_size
+                            else not known or x.shape[axis] % known):
+            raise ValueError(f"Unflatten: cannot split axis {self.axis} of shape {x.shape} "
+                             f"into {self.unflattened_size}")
+        return x.reshape(x.shape[:axis] + self.unflattened_size + x.shape[axis + 1:])
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}, unflattened_size={self.unflattened_size}"
+
+
 class Dropout(Module):
     """Inverted dropout with probability ``p`` in training mode, identity in eval mode.
 
@@ -85,9 +114,9 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
+            raise ValueError(f"{type(self).__name__}: p must lie in [0, 1], got {p}")
         if generator is not None:
-            ag.random.resolve_generator(generator, "Dropout")
+            ag.random.resolve_generator(generator, type(self).__name__)
         self.p = p
         self.generator = generator
 

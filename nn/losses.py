@@ -14,11 +14,13 @@ from .module import Module
 class _Loss(Module):
     """Shared constructor: checks ``reduction`` ('mean', 'sum' or 'none') once."""
 
+    reductions = F.REDUCTIONS
+
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in F.REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {F.REDUCTIONS}, "
-                             f"got {reduction!r}")
+        if reduction not in self.reductions:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of "
+                             f"{self.reductions}, got {reduction!r}")
         self.reduction = reduction
 
     def extra_repr(self) -> str:
@@ -116,3 +118,62 @@ class NLLLoss(_Loss):
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+# --- nn.functional breadth (issue 13) ------------------------------------------------------
+
+
+class KLDivLoss(_Loss):
+    """KL divergence of log-probabilities ``input`` from ``target``; see
+    ``nn.functional.kl_div`` (reduction 'mean', 'batchmean', 'sum' or 'none')."""
+
+    reductions = F.KL_REDUCTIONS
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.kl_div(input, target, self.reduction, self.log_target)
+
+
+class MarginRankingLoss(_Loss):
+    """``max(0, -y * (x1 - x2) + margin)``, called as ``loss(x1, x2, y)``; see
+    ``nn.functional.margin_ranking_loss``."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
+        return F.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """``max(d(a, p) - d(a, n) + margin, 0)``, called as ``loss(anchor, positive,
+    negative)``; see ``nn.functional.triplet_margin_loss``."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                     self.swap, self.reduction)
+
+
+class MultiMarginLoss(_Loss):
+    """Multi-class hinge (SVM) loss of scores against integer classes; see
+    ``nn.functional.multi_margin_loss``."""
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
+        self.p, self.margin, self.weight = p, margin, weight
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                   self.reduction)

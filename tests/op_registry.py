@@ -315,22 +315,27 @@ def _fold_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
 
 
 def _conv2d_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
-    """An image, kernels (C_out, C_in, kh, kw) that fit it, a bias, and the window options."""
-    def with_kernels(signature: tuple, out_channels: int) -> tuple:
+    """An image, kernels (C_out, C_in/groups, kh, kw) that fit it, a bias, the window options
+    and ``groups`` (1 or 2; with 2 the image's channels are doubled to split evenly)."""
+    def with_kernels(signature: tuple, out_per_group: int, groups: int) -> tuple:
         (image,), kwargs = signature
-        weight = (out_channels, image[1], *kwargs.pop("kernel_size"))
-        return (image, weight, (out_channels,)), kwargs
+        image = (image[0], image[1] * groups, *image[2:])
+        weight = (out_per_group * groups, image[1] // groups, *kwargs.pop("kernel_size"))
+        return (image, weight, (weight[0],)), {**kwargs, "groups": groups}
 
-    return st.tuples(_window_signature(), st.integers(1, 2)).map(lambda drawn: with_kernels(
-        (drawn[0][0], dict(drawn[0][1])), drawn[1]))
+    return st.tuples(_window_signature(), st.integers(1, 2), st.integers(1, 2)).map(
+        lambda drawn: with_kernels((drawn[0][0], dict(drawn[0][1])), drawn[1], drawn[2]))
 
 
 def _conv2d_reference(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: tuple,
-                      padding: tuple, dilation: tuple) -> np.ndarray:
-    """Each output pixel: the window under it times the kernel, summed, plus the bias."""
+                      padding: tuple, dilation: tuple, groups: int = 1) -> np.ndarray:
+    """Each output pixel: the window under it times the kernel, summed, plus the bias; group g
+    of the output channels sees only group g of the input channels."""
     windows = _windows_of(x, weight.shape[2:], stride, padding, dilation)
-    return (np.einsum("ncijyx,ocij->noyx", windows, weight)
-            + bias.reshape(-1, 1, 1)).astype(x.dtype)
+    inputs, outputs = x.shape[1] // groups, weight.shape[0] // groups
+    per_group = [np.einsum("ncijyx,ocij->noyx", windows[:, g * inputs:(g + 1) * inputs],
+                           weight[g * outputs:(g + 1) * outputs]) for g in range(groups)]
+    return (np.concatenate(per_group, axis=1) + bias.reshape(-1, 1, 1)).astype(x.dtype)
 
 
 def _fold_reference(windows: np.ndarray, output_size: tuple, kernel_size: tuple, stride: tuple,
@@ -458,6 +463,53 @@ def _masked_fill_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]
 
 def _integers_and_bools(shape: Shape) -> st.SearchStrategy[np.ndarray]:
     return st.one_of(hnp.arrays(np.bool_, shape), hnp.arrays(np.int64, shape))
+
+# --- nn.functional breadth (issue 13) ---
+def _conv_transpose2d_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    """An image, PyTorch's transposed kernels (C_in, C_out/groups, kh, kw), a bias, and window
+    options whose output is non-empty (output_padding below stride or dilation)."""
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        groups = draw(st.integers(1, 2))
+        kernel, stride, dilation = ((draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+                                    for _ in range(3))
+        image = (draw(st.integers(1, 2)), groups * draw(st.integers(1, 2)),
+                 draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+        full = [(n - 1) * s + d * (k - 1) + 1 for n, s, d, k in
+                zip(image[2:], stride, dilation, kernel)]
+        padding = tuple(draw(st.integers(0, min(1, (f - 1) // 2))) for f in full)
+        extra = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+        weight = (image[1], draw(st.integers(1, 2)), *kernel)
+        return (image, weight, (weight[1] * groups,)), {
+            "stride": stride, "padding": padding, "output_padding": extra, "groups": groups,
+            "dilation": dilation}
+
+    return draw_signature()
+
+
+def _conv_transpose2d_reference(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
+                                stride: tuple, padding: tuple, output_padding: tuple,
+                                groups: int, dilation: tuple) -> np.ndarray:
+    """Scatter loops: input pixel (y, x) adds weight[c, :, i, j] * x[c] at output
+    (y*stride + i*dilation - padding, ...), per group; output_padding extends the bottom/right."""
+    n, c_in, height, width = x.shape
+    inputs, outputs = c_in // groups, weight.shape[1]
+    kh, kw = weight.shape[2:]
+    full = np.zeros((n, outputs * groups,
+                     (height - 1) * stride[0] + dilation[0] * (kh - 1) + 1 + output_padding[0],
+                     (width - 1) * stride[1] + dilation[1] * (kw - 1) + 1 + output_padding[1]))
+    for g in range(groups):
+        channels_in, channels_out = slice(g * inputs, (g + 1) * inputs), slice(
+            g * outputs, (g + 1) * outputs)
+        for y, x_pos, i, j in np.ndindex(height, width, kh, kw):
+            full[:, channels_out, y * stride[0] + i * dilation[0],
+                 x_pos * stride[1] + j * dilation[1]] += (
+                x[:, channels_in, y, x_pos] @ weight[channels_in, :, i, j])
+    out_h = full.shape[2] - 2 * padding[0]
+    out_w = full.shape[3] - 2 * padding[1]
+    out = full[:, :, padding[0]:padding[0] + out_h, padding[1]:padding[1] + out_w]
+    return (out + bias.reshape(-1, 1, 1)).astype(x.dtype)
+
 
 ENTRIES: list[OpEntry] = [
     # arithmetic
@@ -645,6 +697,10 @@ ENTRIES: list[OpEntry] = [
                   lambda x, d=dtype: x.astype(d), (REAL,), differentiable=dtype.kind == "f")
       for member, dtype in (("double", np.dtype(np.float64)), ("long", np.dtype(np.int64)),
                             ("int", np.dtype(np.int32)), ("bool", np.dtype(np.bool_)))],
+
+    # --- nn.functional breadth (issue 13) ---
+    OpEntry("conv_transpose2d", ag.conv_transpose2d, _conv_transpose2d_reference,
+            _conv_transpose2d_signature(), (REAL, REAL, REAL)),
 ]
 
 

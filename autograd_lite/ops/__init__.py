@@ -113,7 +113,7 @@ from .trigonometric import (
     sinh,
     tan,
 )
-from .window import conv2d, fold, unfold
+from .window import conv2d, conv_transpose2d, fold, unfold
 
 PUBLIC_OPS = (
     "abs", "add", "astype", "clip", "cos", "div", "eq", "exp", "ge", "gt", "isfinite", "le",
@@ -134,6 +134,8 @@ PUBLIC_OPS = (
     "asin", "acos", "atan", "atan2", "asinh", "acosh", "atanh",
     # PyTorch spellings (issue 13)
     "all", "any", "bitwise_not", "cat", "chunk", "clamp", "clone", "masked_fill", "ravel", "unbind",
+    # nn.functional breadth (issue 13)
+    "conv_transpose2d",
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]
