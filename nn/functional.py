@@ -52,8 +52,10 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise (the gradient at 0 is ``alpha``)."""
     x = as_input(x, "elu")
-    # exp of the clipped value, so that large positive x never overflows in the unused branch.
-    return ag.where(x > 0, x, (ag.exp(ag.clip(x, max=0.0)) - 1.0) * alpha)
+    # exp of x only where x <= 0 (0 elsewhere), so that large positive x never overflows in the
+    # unused branch and the gradient at 0 is alpha.
+    negative_part = ag.where(x > 0, 0.0, x)
+    return ag.where(x > 0, x, (ag.exp(negative_part) - 1.0) * alpha)
 
 
 GELU_APPROXIMATIONS = ("none", "tanh")

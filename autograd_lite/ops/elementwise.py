@@ -214,10 +214,13 @@ def minimum(x: Any, y: Any) -> np.ndarray:
 
 
 def _clip_vjp(F, g, ans, x, low, high):
-    if low is not None and high is not None and low > high:
-        return F.where(x > x, g, 0)  # ans is high everywhere: no gradient (PyTorch's rule)
-    inside = ans == x  # x inside the closed interval [low, high] is passed through
-    return F.where(inside, g, 0)
+    # Only x strictly inside (low, high) passes the gradient: at a bound it is 0, as in
+    # PyTorch 2.x (clamp(0, 1) of [0, 0.5, 1] gives [0, 1, 0]); with low > high nothing passes.
+    if low is not None:
+        g = F.where(x > low, g, 0)
+    if high is not None:
+        g = F.where(x < high, g, 0)
+    return g
 
 
 @primitive("clip", _clip_vjp)
@@ -226,8 +229,9 @@ def _clip(x: Any, low: float | None, high: float | None) -> np.ndarray:
 
 
 def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
-    """Limit x to [min, max] (either may be None); the gradient passes inside the closed interval.
+    """Limit x to [min, max] (either may be None); the gradient passes strictly inside it.
 
+    At a bound the gradient is 0, as PyTorch's (``clamp(x, 0, 1)`` at x = 0 or 1).
     When min > max the result is max everywhere, with no gradient (NumPy's and PyTorch's rule).
     Raises ValueError when both bounds are None.
     """
