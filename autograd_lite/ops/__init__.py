@@ -4,6 +4,7 @@ Primitives (a NumPy forward with its VJP rules) are registered in ``autograd_lit
 ``PUBLIC_OPS`` names every public op in one place, so that tests can enumerate them.
 """
 
+from . import decompositions, norms  # ag.linalg and Tensor.norm (issue 13)
 from .elementwise import (
     abs,
     add,
@@ -38,7 +39,7 @@ from .elementwise import (
     tanh,
     where,
 )
-from .linalg import dot, matmul, outer
+from .linalg import bmm, dot, matmul, mm, mv, outer  # bmm, mm, mv: linear algebra (issue 13)
 from .reduction import (
     argmax,
     argmin,
@@ -85,6 +86,7 @@ PUBLIC_OPS = (
     "pad", "permute", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "transpose",
     "unsqueeze",
     "conv2d", "fold", "unfold",
+    "bmm", "mm", "mv",  # linear algebra (issue 13)
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]
