@@ -732,6 +732,34 @@ class Tensor:
     def dot(self, other: Any) -> Tensor:
         return _ops.dot(self, other)
 
+    # --- linear algebra (issue 13) ---
+    def mm(self, other: Any) -> Tensor:
+        return _ops.mm(self, other)
+
+    def bmm(self, other: Any) -> Tensor:
+        return _ops.bmm(self, other)
+
+    def mv(self, other: Any) -> Tensor:
+        return _ops.mv(self, other)
+
+    def inverse(self) -> Tensor:
+        """PyTorch's name for ``ag.linalg.inv(self)``."""
+        return _ops.decompositions.inv(self)
+
+    def det(self) -> Tensor:
+        """``ag.linalg.det(self)``."""
+        return _ops.decompositions.det(self)
+
+    def matrix_power(self, n: int) -> Tensor:
+        """``ag.linalg.matrix_power(self, n)``."""
+        return _ops.decompositions.matrix_power(self, n)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        """``torch.Tensor.norm``: a number ``p`` is a vector norm over ``dim`` (None: all
+        elements), 'fro' the 2-norm of those elements, 'nuc' the nuclear norm over two dims.
+        See ``autograd_lite.ops.norms.tensor_norm``."""
+        return _ops.norms.tensor_norm(self, p, dim, keepdim)
+
 
 def _writer(name: str) -> str:
     """How an in-place change is described in backward's errors: ``+= (in place)``,

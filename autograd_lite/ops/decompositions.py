@@ -168,8 +168,8 @@ def solve(a: Any, b: Any) -> Tensor:
     holds k right-hand sides and its batch axes broadcast with a's. Raises ValueError naming the
     shapes when they do not fit, and numpy.linalg.LinAlgError for a singular ``a``.
     """
+    a, b = as_inputs((a, b), "linalg.solve")
     a = _square_matrices(a, "linalg.solve")
-    (b,) = as_inputs((b,), "linalg.solve")
     rows = b.shape[0] if b.ndim == 1 else (b.shape[-2] if b.ndim >= 2 else None)
     if rows != a.shape[-1]:
         raise ValueError(f"linalg.solve: b of shape {b.shape} does not fit a of shape {a.shape}; "
