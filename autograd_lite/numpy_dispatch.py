@@ -89,7 +89,9 @@ FUNCTIONS: dict[Callable, Translation] = {
     # --- linear algebra (issue 13); np.linalg.svd is not here: its default full_matrices=True
     # has no gradient, so it takes the hint below.
     **{getattr(np.linalg, name): Translation(getattr(ops.decompositions, name), {"a": "a"})
-       for name in ("inv", "det", "slogdet", "pinv")},
+       for name in ("inv", "det", "slogdet")},
+    np.linalg.pinv: Translation(ops.decompositions.pinv, {"a": "a", "rcond": "rcond",
+                                                          "hermitian": "hermitian"}),
     np.linalg.svdvals: Translation(ops.decompositions.svdvals, {"x": "a"}),
     np.linalg.solve: Translation(ops.decompositions.solve, {"a": "a", "b": "b"}),
     np.linalg.cholesky: Translation(ops.decompositions.cholesky, {"a": "a", "upper": "upper"}),

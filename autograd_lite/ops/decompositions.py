@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..primitive import primitive
+from ..primitive import Primitive, primitive
 from ..tensor import Tensor, as_input, as_inputs
 from .linalg import _swap_last, matmul
 from .shape import reshape, transpose
@@ -76,7 +76,8 @@ def _matrices(a: Any, name: str) -> Tensor:
 
 
 def _lapack(name: str, advice: str) -> Callable[[Callable], Callable]:
-    """Give the LinAlgError of a NumPy forward the op's name and ``advice`` (the fix)."""
+    """Give the LinAlgError of the NumPy forward of primitive ``name`` the op's name (so that
+    ``apply`` passes it on unchanged), the shape, and ``advice`` (the fix)."""
     def wrap(forward: Callable) -> Callable:
         def run(*args: Any, **kwargs: Any) -> Any:
             try:
@@ -87,6 +88,14 @@ def _lapack(name: str, advice: str) -> Callable[[Callable], Callable]:
         run.__doc__ = forward.__doc__
         return run
     return wrap
+
+
+def _run(prim: Primitive, *inputs: Any, **params: Any) -> Tensor:
+    """``prim(*inputs, **params)``, its LinAlgError named by the public ``linalg.`` name."""
+    try:
+        return prim(*inputs, **params)
+    except np.linalg.LinAlgError as error:
+        raise np.linalg.LinAlgError(f"linalg.{error}") from None
 
 
 def _eye_like(x: Any, n: int) -> np.ndarray:
@@ -136,7 +145,7 @@ class _Ops:
 
 
 @primitive("inv", lambda F, g, ans, a: -(_swap_last(F, ans) @ g @ _swap_last(F, ans)))
-@_lapack("linalg.inv", "the matrix is not invertible; use linalg.pinv or linalg.solve with a "
+@_lapack("inv", "the matrix is not invertible; use linalg.pinv or linalg.solve with a "
          "regularised matrix")
 def _inv(a: Any) -> np.ndarray:
     return np.linalg.inv(a)
@@ -147,7 +156,7 @@ def inv(a: Any) -> Tensor:
 
     Raises ValueError for non-square shapes and numpy.linalg.LinAlgError for a singular matrix.
     """
-    return _inv(_square_matrices(a, "linalg.inv"))
+    return _run(_inv, _square_matrices(a, "linalg.inv"))
 
 
 def _solve_vjp_a(F, g, ans, a, b):
@@ -155,8 +164,8 @@ def _solve_vjp_a(F, g, ans, a, b):
 
 
 @primitive("solve", _solve_vjp_a, lambda F, g, ans, a, b: F.solve(_swap_last(F, a), g))
-@_lapack("linalg.solve", "the matrix is not invertible; use linalg.lstsq-style "
-         "linalg.pinv(a) @ b instead")
+@_lapack("solve", "the matrix is not invertible; linalg.pinv(a) @ b gives the least-squares "
+         "solution")
 def _solve(a: Any, b: Any) -> np.ndarray:
     return np.linalg.solve(a, b)
 
@@ -175,13 +184,13 @@ def solve(a: Any, b: Any) -> Tensor:
         raise ValueError(f"linalg.solve: b of shape {b.shape} does not fit a of shape {a.shape}; "
                          f"b must be ({a.shape[-1]},) or (..., {a.shape[-1]}, k)")
     if b.ndim == 1:
-        return reshape(_solve(a, reshape(b, (-1, 1))), a.shape[:-2] + (a.shape[-1],))
+        return reshape(_run(_solve, a, reshape(b, (-1, 1))), a.shape[:-2] + (a.shape[-1],))
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(f"linalg.solve: the batch axes of a {a.shape} and b {b.shape} cannot be "
                          f"broadcast together") from None
-    return _solve(a, b)
+    return _run(_solve, a, b)
 
 
 # --- det, slogdet -----------------------------------------------------------------------------
@@ -229,8 +238,12 @@ def det(a: Any) -> Tensor:
     return _det(_square_matrices(a, "linalg.det"))
 
 
-@primitive("logabsdet", lambda F, g, ans, a: _matrix_cotangent(F, g) * _swap_last(F, F.inv(a)))
-@_lapack("linalg.slogdet", "the gradient of log|det| does not exist for a singular matrix")
+def _logabsdet_vjp(F, g, ans, a):
+    # a^-T as cofactor / det: infinite, not an error, where a is singular (as in PyTorch).
+    return _matrix_cotangent(F, g) * F.cofactor(a) / _matrix_cotangent(F, F.det(a))
+
+
+@primitive("logabsdet", _logabsdet_vjp)
 def _logabsdet(a: Any) -> np.ndarray:
     return np.linalg.slogdet(a)[1]
 
@@ -239,8 +252,7 @@ def slogdet(a: Any) -> SlogdetResult:
     """Sign and log of the absolute value of the determinant: (..., n, n) -> two (...) tensors.
 
     The sign (-1, 0 or 1) carries no gradient; logabsdet's is a^-T. A singular matrix gives
-    sign 0 and logabsdet -inf, and backward through it raises numpy.linalg.LinAlgError
-    (PyTorch gives infinities).
+    sign 0 and logabsdet -inf, and its gradient is infinite (cofactor / 0, as in PyTorch).
     """
     a = _square_matrices(a, "linalg.slogdet")
     sign = np.linalg.slogdet(a.data)[0].astype(a.dtype)
@@ -262,7 +274,7 @@ def _cholesky_vjp(F, g, ans, a):
 
 
 @primitive("cholesky", _cholesky_vjp)
-@_lapack("linalg.cholesky", "the matrix must be symmetric positive definite (add a multiple of "
+@_lapack("cholesky", "the matrix must be symmetric positive definite (add a multiple of "
          "the identity, or use linalg.eigh)")
 def _cholesky(a: Any) -> np.ndarray:
     return np.linalg.cholesky(a)
@@ -276,7 +288,7 @@ def cholesky(a: Any, upper: bool = False) -> Tensor:
     (PyTorch's), the derivative along symmetric perturbations. Raises
     numpy.linalg.LinAlgError when ``a`` is not positive definite.
     """
-    lower = _cholesky(_square_matrices(a, "linalg.cholesky"))
+    lower = _run(_cholesky, _square_matrices(a, "linalg.cholesky"))
     return _swap_last(_Ops, lower) if upper else lower
 
 
@@ -294,7 +306,7 @@ def _eigh_vjp(F, g, ans, a, UPLO):
 
 
 @primitive("eigh", _eigh_vjp)
-@_lapack("linalg.eigh", "check the matrix for NaN or infinite values")
+@_lapack("eigh", "check the matrix for NaN or infinite values")
 def _eigh(a: Any, UPLO: str) -> np.ndarray:
     w, v = np.linalg.eigh(a, UPLO=UPLO)
     return _pack((w, v), a.shape[:-2])
@@ -314,7 +326,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     if UPLO not in ("L", "U"):
         raise ValueError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     n = a.shape[-1]
-    w, v = _unpack(_Ops, _eigh(a, UPLO=UPLO), ((n,), (n, n)))
+    w, v = _unpack(_Ops, _run(_eigh, a, UPLO=UPLO), ((n,), (n, n)))
     return EighResult(w, v)
 
 
@@ -324,7 +336,7 @@ def _eigvalsh_vjp(F, g, ans, a, UPLO):
 
 
 @primitive("eigvalsh", _eigvalsh_vjp)
-@_lapack("linalg.eigvalsh", "check the matrix for NaN or infinite values")
+@_lapack("eigvalsh", "check the matrix for NaN or infinite values")
 def _eigvalsh(a: Any, UPLO: str) -> np.ndarray:
     return np.linalg.eigvalsh(a, UPLO=UPLO)
 
@@ -338,7 +350,7 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Tensor:
     a = _square_matrices(a, "linalg.eigvalsh")
     if UPLO not in ("L", "U"):
         raise ValueError(f"linalg.eigvalsh: UPLO must be 'L' or 'U', got {UPLO!r}")
-    return _eigvalsh(a, UPLO=UPLO)
+    return _run(_eigvalsh, a, UPLO=UPLO)
 
 
 # --- svd --------------------------------------------------------------------------------------
@@ -366,7 +378,7 @@ def _svd_vjp(F, g, ans, a):
 
 
 @primitive("svd", _svd_vjp)
-@_lapack("linalg.svd", "check the matrix for NaN or infinite values")
+@_lapack("svd", "check the matrix for NaN or infinite values")
 def _svd(a: Any) -> np.ndarray:
     return _pack(np.linalg.svd(a, full_matrices=False), a.shape[:-2])
 
@@ -388,7 +400,7 @@ def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True) -> SVDResu
     if full_matrices:
         raise ValueError("linalg.svd: only full_matrices=False is supported (the reduced "
                          "decomposition); pass full_matrices=False")
-    u, s, vh = _unpack(_Ops, _svd(a), _svd_shapes(a))
+    u, s, vh = _unpack(_Ops, _run(_svd, a), _svd_shapes(a))
     return SVDResult(u, s, vh)
 
 
@@ -398,7 +410,7 @@ def _svdvals_vjp(F, g, ans, a):
 
 
 @primitive("svdvals", _svdvals_vjp)
-@_lapack("linalg.svdvals", "check the matrix for NaN or infinite values")
+@_lapack("svdvals", "check the matrix for NaN or infinite values")
 def _svdvals(a: Any) -> np.ndarray:
     return np.linalg.svd(a, compute_uv=False)
 
@@ -409,7 +421,7 @@ def svdvals(a: Any) -> Tensor:
     Their gradient ``U diag(g) Vh`` also exists where singular values repeat if g weighs tied
     values alike (nuclear norm); it needs nonzero singular values only for second derivatives.
     """
-    return _svdvals(_matrices(a, "linalg.svdvals"))
+    return _run(_svdvals, _matrices(a, "linalg.svdvals"))
 
 
 # --- qr ---------------------------------------------------------------------------------------
@@ -467,7 +479,7 @@ def qr(a: Any, mode: str = "reduced") -> QRResult:
 # --- pinv, matrix_power -----------------------------------------------------------------------
 
 
-def _pinv_vjp(F, g, ans, a):
+def _pinv_vjp(F, g, ans, a, rcond, hermitian):
     # Golub and Pereyra's derivative of X = a^+, valid where the rank of a is constant.
     x, xt, gt = ans, _swap_last(F, ans), _swap_last(F, g)
     m, n = a.shape[-2:]
@@ -477,20 +489,21 @@ def _pinv_vjp(F, g, ans, a):
 
 
 @primitive("pinv", _pinv_vjp)
-@_lapack("linalg.pinv", "check the matrix for NaN or infinite values")
-def _pinv(a: Any) -> np.ndarray:
-    return np.linalg.pinv(a)
+@_lapack("pinv", "check the matrix for NaN or infinite values")
+def _pinv(a: Any, rcond: Any, hermitian: bool) -> np.ndarray:
+    return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian)
 
 
-def pinv(a: Any) -> Tensor:
+def pinv(a: Any, rcond: Any = None, hermitian: bool = False) -> Tensor:
     """Moore-Penrose pseudo-inverse of a matrix or a stack: (..., m, n) -> (..., n, m).
 
-    NumPy's default cutoff for small singular values (``rcond``) only. A primitive rather than a
+    ``rcond`` (singular values below ``rcond`` times the largest count as zero; None:
+    NumPy's default) and ``hermitian`` as in NumPy. A primitive rather than a
     composite of svd: its gradient (Golub and Pereyra) exists also where singular values repeat;
     it needs the rank to be locally constant (full-rank matrices, or exact rank deficiency
     kept by the perturbation).
     """
-    return _pinv(_matrices(a, "linalg.pinv"))
+    return _run(_pinv, _matrices(a, "linalg.pinv"), rcond=rcond, hermitian=hermitian)
 
 
 def matrix_power(a: Any, n: int) -> Tensor:

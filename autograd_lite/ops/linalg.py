@@ -56,22 +56,22 @@ def _matmul(a: Any, b: Any) -> np.ndarray:
     return np.matmul(a, b)
 
 
-def _check_matmul(a: Tensor, b: Tensor) -> None:
+def _check_matmul(a: Tensor, b: Tensor, name: str = "matmul") -> None:
     a_shape, b_shape = a.shape, b.shape  # tensors here: np.shape would go through dispatch
     if len(a_shape) == 0 or len(b_shape) == 0:
-        raise ValueError(f"matmul: operands must have at least one dimension, got shapes "
+        raise ValueError(f"{name}: operands must have at least one dimension, got shapes "
                          f"{a_shape} and {b_shape}; use * for scalars")
     inner_a = a_shape[-1]
     inner_b = b_shape[0] if len(b_shape) == 1 else b_shape[-2]
     if inner_a != inner_b:
-        raise ValueError(f"matmul: shapes {a_shape} and {b_shape} are not aligned "
+        raise ValueError(f"{name}: shapes {a_shape} and {b_shape} are not aligned "
                          f"({inner_a} != {inner_b})")
     if len(a_shape) <= 2 or len(b_shape) <= 2:
         return  # batch axes on one side only always broadcast (and broadcast_shapes costs ~2 us)
     try:
         np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
     except ValueError:
-        raise ValueError(f"matmul: the batch dimensions of {a_shape} and {b_shape} cannot be "
+        raise ValueError(f"{name}: the batch dimensions of {a_shape} and {b_shape} cannot be "
                          f"broadcast together") from None
 
 
@@ -116,9 +116,11 @@ def dot(a: Any, b: Any) -> Tensor:
 
 
 def _require_ranks(name: str, a: Tensor, b: Tensor, ranks: tuple[int, int], fix: str) -> None:
+    """The checks of mm, bmm and mv: exactly these ranks, then matmul's (named ``name``)."""
     if (a.ndim, b.ndim) != ranks:
         raise ValueError(f"{name}: expects {ranks[0]}-D and {ranks[1]}-D operands, got shapes "
                          f"{a.shape} and {b.shape}; {fix}")
+    _check_matmul(a, b, name)
 
 
 def mm(a: Any, b: Any) -> Tensor:
@@ -129,7 +131,7 @@ def mm(a: Any, b: Any) -> Tensor:
     """
     a, b = as_inputs((a, b), "mm")
     _require_ranks("mm", a, b, (2, 2), "use matmul for vectors and batches")
-    return matmul(a, b)
+    return _matmul(a, b)
 
 
 def bmm(a: Any, b: Any) -> Tensor:
@@ -138,11 +140,11 @@ def bmm(a: Any, b: Any) -> Tensor:
     Raises ValueError unless both are 3-D with the same batch size and inner sizes.
     """
     a, b = as_inputs((a, b), "bmm")
-    _require_ranks("bmm", a, b, (3, 3), "use matmul to broadcast batch axes")
-    if a.shape[0] != b.shape[0]:
+    if a.ndim == b.ndim == 3 and a.shape[0] != b.shape[0]:
         raise ValueError(f"bmm: batch sizes differ: shapes {a.shape} and {b.shape} "
                          f"({a.shape[0]} != {b.shape[0]}); use matmul to broadcast a batch of 1")
-    return matmul(a, b)
+    _require_ranks("bmm", a, b, (3, 3), "use matmul to broadcast batch axes")
+    return _matmul(a, b)
 
 
 def mv(a: Any, b: Any) -> Tensor:
@@ -152,7 +154,7 @@ def mv(a: Any, b: Any) -> Tensor:
     """
     a, b = as_inputs((a, b), "mv")
     _require_ranks("mv", a, b, (2, 1), "use matmul for other ranks")
-    return matmul(a, b)
+    return _matmul(a, b)
 
 
 def outer(a: Any, b: Any) -> Tensor:

@@ -3,8 +3,9 @@
 
 All are composites of differentiable ops, so second derivatives come for free. Subgradients
 follow PyTorch: every norm has gradient 0 at the zero vector (the p-norms' root is guarded so
-that 0 / 0 never appears), the 1-norm's is sign(x) (0 at 0), and tied maxima of the inf-norm
-(and of the matrix 1- and inf-norms) share the gradient evenly.
+that 0 / 0 never appears) and at zero entries (also for p < 1), the 1-norm's is sign(x), tied
+maxima of the inf-norm (and of the matrix 1- and inf-norms) share the gradient evenly, and the
+0-"norm" (the count of nonzeros) has no gradient.
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ def _vector_norm(x: Tensor, ord: Any, axes: tuple[int, ...], keepdims: bool, nam
         return sum(abs(x), **reduce)
     if ord == 2:
         return _root(sum(x * x, **reduce), 2)
-    return _root(sum(abs(x) ** ord, **reduce), ord)
+    # Zero entries are set aside so that their gradient is 0 for every p (as in PyTorch), not
+    # 0 * inf for p < 1; for p < 0 one zero entry makes the norm 0, as in NumPy.
+    zero = x == 0
+    powers = where(zero, 0 if ord > 0 else math.inf, where(zero, 1, abs(x)) ** ord)
+    return _root(sum(powers, **reduce), ord)
 
 
 def _matrix_norm(x: Tensor, ord: Any, axes: tuple[int, int], keepdims: bool, name: str
