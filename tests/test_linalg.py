@@ -357,8 +357,12 @@ def test_qr_reconstructs_square_tall_and_wide_matrices(shape):
                                weights, rtol=1e-9, atol=1e-12)
 
 
-def test_qr_refuses_other_modes():
-    with pytest.raises(ValueError, match=r"linalg.qr: only mode='reduced' is supported"):
+def test_qr_mode_r_is_r_alone_and_other_modes_are_refused():
+    a = RNG.standard_normal((3, 2))
+    np.testing.assert_array_equal(L.qr(ag.tensor(a), mode="r").numpy(),
+                                  L.qr(ag.tensor(a)).R.numpy())
+    with pytest.raises(ValueError, match=r"linalg.qr: only mode='reduced' and mode='r' are "
+                                         r"supported, got mode='complete'"):
         L.qr(ag.ones(2, 2), mode="complete")
 
 

@@ -461,19 +461,21 @@ def _qr(a: Any) -> np.ndarray:
     return _pack(np.linalg.qr(a, mode="reduced"), a.shape[:-2])
 
 
-def qr(a: Any, mode: str = "reduced") -> QRResult:
+def qr(a: Any, mode: str = "reduced") -> QRResult | Tensor:
     """Reduced QR decomposition ``a == Q @ R`` of a matrix or a stack: (..., m, n) -> Q
     (..., m, k) with orthonormal columns and R (..., k, n) upper triangular, k = min(m, n).
 
-    Only ``mode='reduced'`` (NumPy's default) is supported. Square, tall and wide matrices
-    are differentiable where the first k columns of ``a`` are linearly independent (R's
-    diagonal nonzero). The signs are LAPACK's (R's diagonal may be negative), as in NumPy.
+    ``mode='reduced'`` (NumPy's default) or ``'r'`` (R alone); 'complete' and 'raw' raise
+    ValueError. Square, tall and wide matrices are differentiable where the first k columns of
+    ``a`` are linearly independent (R's diagonal nonzero). The signs are LAPACK's (R's
+    diagonal may be negative), as in NumPy.
     """
     a = _matrices(a, "linalg.qr")
-    if mode != "reduced":
-        raise ValueError(f"linalg.qr: only mode='reduced' is supported, got mode={mode!r}")
+    if mode not in ("reduced", "r"):
+        raise ValueError(f"linalg.qr: only mode='reduced' and mode='r' are supported, got "
+                         f"mode={mode!r}")
     q, r = _unpack(_Ops, _qr(a), _qr_shapes(a))
-    return QRResult(q, r)
+    return r if mode == "r" else QRResult(q, r)
 
 
 # --- pinv, matrix_power -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ maxima of the inf-norm (and of the matrix 1- and inf-norms) share the gradient e
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ def _root(total: Tensor, p: float) -> Tensor:
 
 def _vector_norm(x: Tensor, ord: Any, axes: tuple[int, ...], keepdims: bool, name: str
                  ) -> Tensor:
-    if isinstance(ord, str) or isinstance(ord, bool) or not isinstance(ord, (int, float)):
+    if isinstance(ord, bool) or not isinstance(ord, numbers.Real):
         raise ValueError(f"{name}: invalid norm order {ord!r} for vectors; use a number, inf "
                          f"or -inf ('fro' and 'nuc' are matrix norms: give two axes)")
     reduce = {"axis": axes, "keepdims": keepdims}
