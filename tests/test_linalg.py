@@ -426,3 +426,53 @@ def test_numpy_linalg_functions_on_tensors_keep_the_graph():
     assert isinstance(value, ag.Tensor) and value.item() == 5.0
     value.backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.6, 0.8])
+
+
+# --- PyTorch's numbers (torch 2.x, float64) on fixed matrices ----------------------------------
+
+TALL = np.array([[2.0, 0.3, -0.1], [0.4, 1.5, 0.2], [0.1, -0.3, 1.0], [0.5, 0.2, 0.3]])
+WIDE = np.array([[2.0, 0.3, -0.1, 0.5], [0.4, 1.5, 0.2, 0.2]])
+
+
+def _weights(shape):
+    return np.cos(np.arange(math.prod(shape))).reshape(shape)
+
+
+def _qr_loss(a):
+    q, r = L.qr(a)
+    return (q * _weights(q.shape)).sum() + (r * _weights(r.shape)).sum()
+
+
+def _svd_loss(a):
+    u, s, vh = L.svd(a)  # squares of U and Vh: invariant to the singular vectors' signs
+    return (u * u * _weights(u.shape)).sum() + 0.3 * s.sum() + (vh * vh * _weights(vh.shape)).sum()
+
+
+def _eigh_loss(a):
+    w, v = L.eigh(a)
+    return (v * v * _weights(v.shape)).sum() + w[0]
+
+
+GRAM = TALL[:3] @ TALL[:3].T
+
+
+@pytest.mark.parametrize("loss, matrix, torch_gradient", [
+    (_qr_loss, TALL, [[-1.049363, -0.749012, 0.442781], [-0.049419, 0.399809, -0.154273],
+                      [-0.261474, -0.488532, 0.241239], [0.084522, 0.502065, 0.053843]]),
+    (_qr_loss, WIDE, [[-0.902008, -0.585441, 0.219761, 0.822915],
+                      [-0.588978, 0.172192, 1.023138, 0.933415]]),
+    (_svd_loss, TALL, [[0.851528, -0.16606, 0.339935], [-0.232953, -0.60158, -1.100224],
+                       [0.455844, -1.369893, 0.650048], [-0.136186, -0.354758, 0.100088]]),
+    (_svd_loss, WIDE, [[0.735273, -0.424459, -0.194403, -0.138888],
+                       [-0.042338, -0.110485, 0.185273, -0.358682]]),
+    (lambda a: (L.pinv(a) * _weights((3, 4))).sum(), TALL,
+     [[-0.122468, -0.250127, 0.287453], [0.245163, -0.048377, -0.744449],
+      [0.060088, 0.300013, 0.867291], [-0.367096, 0.456801, 0.597015]]),
+    (lambda a: (L.cholesky(a) * _weights((3, 3))).sum(), GRAM,
+     [[0.302015, -0.184918, 0.161028], [-0.184918, -0.200544, 0.254135],
+      [0.161028, 0.254135, -0.070063]]),
+    (_eigh_loss, GRAM, [[-0.206095, 0.106579, -0.131696], [0.106579, 0.325343, 0.312243],
+                        [-0.131696, 0.312243, 0.880752]]),
+], ids=["qr-tall", "qr-wide", "svd-tall", "svd-wide", "pinv", "cholesky", "eigh"])
+def test_decomposition_gradients_are_pytorchs(loss, matrix, torch_gradient):
+    np.testing.assert_allclose(gradient(loss, matrix), torch_gradient, atol=1e-6)
