@@ -21,10 +21,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..primitive import Primitive, primitive
+from ..primitive import TENSORS, Primitive, primitive
 from ..tensor import Tensor, as_input, as_inputs
 from .linalg import _swap_last, matmul
-from .shape import reshape, transpose
+from .shape import reshape
 
 
 class SlogdetResult(NamedTuple):
@@ -132,13 +132,6 @@ def _unpack(F, packed: Any, shapes: tuple[tuple[int, ...], ...]) -> list[Any]:
         pieces.append(F.reshape(packed[..., start:start + size], shape=batch + shape))
         start += size
     return pieces
-
-
-class _Ops:
-    """The ops as an ``F`` namespace, to unpack a tensor the way VJP rules unpack arrays."""
-
-    reshape = staticmethod(reshape)
-    transpose = staticmethod(transpose)
 
 
 # --- inv, solve -----------------------------------------------------------------------------
@@ -289,7 +282,7 @@ def cholesky(a: Any, upper: bool = False) -> Tensor:
     numpy.linalg.LinAlgError when ``a`` is not positive definite.
     """
     lower = _run(_cholesky, _square_matrices(a, "linalg.cholesky"))
-    return _swap_last(_Ops, lower) if upper else lower
+    return _swap_last(TENSORS, lower) if upper else lower
 
 
 # --- eigh -------------------------------------------------------------------------------------
@@ -326,7 +319,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     if UPLO not in ("L", "U"):
         raise ValueError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     n = a.shape[-1]
-    w, v = _unpack(_Ops, _run(_eigh, a, UPLO=UPLO), ((n,), (n, n)))
+    w, v = _unpack(TENSORS, _run(_eigh, a, UPLO=UPLO), ((n,), (n, n)))
     return EighResult(w, v)
 
 
@@ -400,7 +393,7 @@ def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True) -> SVDResu
     if full_matrices:
         raise ValueError("linalg.svd: only full_matrices=False is supported (the reduced "
                          "decomposition); pass full_matrices=False")
-    u, s, vh = _unpack(_Ops, _run(_svd, a), _svd_shapes(a))
+    u, s, vh = _unpack(TENSORS, _run(_svd, a), _svd_shapes(a))
     return SVDResult(u, s, vh)
 
 
@@ -474,7 +467,7 @@ def qr(a: Any, mode: str = "reduced") -> QRResult | Tensor:
     if mode not in ("reduced", "r"):
         raise ValueError(f"linalg.qr: only mode='reduced' and mode='r' are supported, got "
                          f"mode={mode!r}")
-    q, r = _unpack(_Ops, _qr(a), _qr_shapes(a))
+    q, r = _unpack(TENSORS, _qr(a), _qr_shapes(a))
     return r if mode == "r" else QRResult(q, r)
 
 

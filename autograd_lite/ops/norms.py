@@ -58,8 +58,6 @@ def _vector_norm(x: Tensor, ord: Any, axes: tuple[int, ...], keepdims: bool, nam
 def _matrix_norm(x: Tensor, ord: Any, axes: tuple[int, int], keepdims: bool, name: str
                  ) -> Tensor:
     rows, columns = axes
-    if rows == columns:
-        raise ValueError(f"{name}: a matrix norm needs two different axes, got {axes}")
     if ord not in _MATRIX_ORDS or isinstance(ord, bool):
         raise ValueError(f"{name}: invalid norm order {ord!r} for matrices; use one of "
                          f"'fro', 'nuc', 1, -1, 2, -2, inf, -inf")
@@ -80,10 +78,9 @@ def _matrix_norm(x: Tensor, ord: Any, axes: tuple[int, int], keepdims: bool, nam
     return result if keepdims else squeeze(result, axis=(rows, columns))
 
 
-def _two_axes(axis: Any, ndim: int, name: str) -> tuple[int, int]:
-    normalized = normalize_axes(axis, ndim, name)
-    if len(normalized) != 2 or len(set(a % ndim for a in axis)) != 2:
-        raise ValueError(f"{name}: a matrix norm needs two different axes, got axis={axis}")
+def _two_axes(axis: tuple, ndim: int, name: str) -> tuple[int, int]:
+    """A pair of axes as (row, column), non-negative; errors name ``name``."""
+    normalize_axes(axis, ndim, name)  # integers, in range, not repeated
     return axis[0] % ndim, axis[1] % ndim
 
 
