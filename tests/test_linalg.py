@@ -7,6 +7,7 @@ what it cannot sample: kinks, ties, singular matrices, and PyTorch's numbers the
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -476,3 +477,25 @@ GRAM = TALL[:3] @ TALL[:3].T
 ], ids=["qr-tall", "qr-wide", "svd-tall", "svd-wide", "pinv", "cholesky", "eigh"])
 def test_decomposition_gradients_are_pytorchs(loss, matrix, torch_gradient):
     np.testing.assert_allclose(gradient(loss, matrix), torch_gradient, atol=1e-6)
+
+
+# --- odd input ---------------------------------------------------------------------------------
+
+ODD_VALUES = ["abc", None, {}, object(), [[1, 2], [3]], (0, 1), [], float("nan"), -5, True,
+              np.zeros(()), np.zeros((0, 3)), np.zeros((2, 0, 0)), np.array(["a"]),
+              np.array([1, 2], dtype=object), np.full((2, 2), np.nan), np.full((2, 2), np.inf),
+              np.eye(2, dtype=int), np.ones((2, 2)), ag.ones(2, 3)]
+LINALG_FUNCTIONS = [name for name in L.__all__ if name[0].islower()]
+
+
+@pytest.mark.parametrize("name", LINALG_FUNCTIONS)
+def test_odd_input_gives_a_result_or_an_error_naming_the_function(name):
+    function = getattr(L, name)
+    for value in ODD_VALUES:
+        args = {"solve": (value, value), "matmul": (value, value), "outer": (value, value),
+                "matrix_power": (value, 2)}.get(name, (value,))
+        with np.errstate(all="ignore"):
+            try:
+                function(*args)
+            except (ValueError, TypeError) as error:  # LinAlgError is a ValueError
+                assert re.match(rf"(linalg\.)?{name}: ", str(error)), (name, value, error)
