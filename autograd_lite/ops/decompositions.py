@@ -1,9 +1,13 @@
-"""Matrix functions and decompositions: inv, solve, det, slogdet, cholesky, eigh, svd, qr, pinv.
+"""Matrix functions and decompositions: inv, solve, det, slogdet, cholesky, eigh, eigvalsh, svd,
+svdvals, qr, pinv, matrix_power.
 
 Public through ``ag.linalg`` (``autograd_lite/linalg.py``), with NumPy's names and arguments.
 Every function takes stacks of matrices ``(..., m, n)`` and works on each matrix of the stack.
 
-Each is a primitive: LAPACK's forward is both faster and more accurate than any composite.
+All but matrix_power (a composite of matmul) are primitives: one LAPACK call is faster and
+more accurate than any composite, and a composite of svd would lose the derivatives that exist
+where singular values repeat (pinv, svdvals). ``cofactor`` (det's gradient) is a primitive
+too, so that det has a gradient at singular matrices.
 The VJP rules are the standard ones (Giles 2008, "An extended collection of matrix derivative
 results"; Murray 2016 for Cholesky; PyTorch's conventions for eigh, svd and qr), written with
 ``@``, Python operators and ``F.`` functions that are primitives themselves, so
