@@ -750,6 +750,10 @@ class Tensor:
         """``ag.linalg.det(self)``."""
         return _ops.decompositions.det(self)
 
+    def slogdet(self) -> tuple[Tensor, Tensor]:
+        """``ag.linalg.slogdet(self)``: the named tuple (sign, logabsdet)."""
+        return _ops.decompositions.slogdet(self)
+
     def matrix_power(self, n: int) -> Tensor:
         """``ag.linalg.matrix_power(self, n)``."""
         return _ops.decompositions.matrix_power(self, n)

@@ -766,6 +766,7 @@ TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "permute": ("permute", lambda x, axes: x.permute(*axes)),
     # --- linear algebra ---
     "inverse": ("linalg.inv", None), "det": ("linalg.det", None),
+    "slogdet": ("linalg.slogdet", None),
     "matrix_power": ("linalg.matrix_power", None),
 }
 
