@@ -264,6 +264,7 @@ def test_matrix_power_zero_is_the_identity_without_gradient_and_negative_uses_in
     assert not identity.requires_grad
     np.testing.assert_allclose(L.matrix_power(a, -2).numpy(),
                                np.linalg.inv(a.numpy()) @ np.linalg.inv(a.numpy()))
+    assert L.matrix_power(a, 1) is not a
     with pytest.raises(TypeError, match=r"linalg.matrix_power: n must be an integer, got 1.5"):
         L.matrix_power(a, 1.5)
 

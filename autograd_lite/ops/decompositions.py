@@ -523,4 +523,4 @@ def matrix_power(a: Any, n: int) -> Tensor:
         n >>= 1
         if n:
             base = matmul(base, base)
-    return result
+    return result * 1 if result is a else result  # a new tensor, as NumPy and PyTorch give
