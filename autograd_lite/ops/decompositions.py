@@ -465,7 +465,9 @@ def qr(a: Any, mode: str = "reduced") -> QRResult | Tensor:
     ``mode='reduced'`` (NumPy's default) or ``'r'`` (R alone); 'complete' and 'raw' raise
     ValueError. Square, tall and wide matrices are differentiable where the first k columns of
     ``a`` are linearly independent (R's diagonal nonzero). The signs are LAPACK's (R's
-    diagonal may be negative), as in NumPy.
+    diagonal may be negative), as in NumPy and PyTorch; they flip where a column is exactly
+    zero below the diagonal (``qr([[2], [0]])`` has R = 2, ``qr([[2], [1e-9]])`` R = -2), so
+    Q and R are not continuous there and the gradient is that of the branch taken.
     """
     a = _matrices(a, "linalg.qr")
     if mode not in ("reduced", "r"):
