@@ -9,6 +9,7 @@
 from . import (
     backward,
     conversion,
+    linalg,  # ag.linalg (issue 13); a module, so not in __all__
     numpy_dispatch,
     ops,
     primitive,

@@ -102,6 +102,25 @@ FUNCTIONS: dict[Callable, Translation] = {
     np.sinc: Translation(ops.sinc, {"x": "x"}),
     np.nan_to_num: Translation(ops.nan_to_num, {"x": "x", "nan": "nan", "posinf": "posinf",
                                                 "neginf": "neginf"}),
+    # --- linear algebra (issue 13); np.linalg.svd is not here: its default full_matrices=True
+    # has no gradient, so it takes the hint below.
+    **{getattr(np.linalg, name): Translation(getattr(ops.decompositions, name), {"a": "a"})
+       for name in ("inv", "det", "slogdet")},
+    np.linalg.pinv: Translation(ops.decompositions.pinv, {"a": "a", "rcond": "rcond",
+                                                          "hermitian": "hermitian"}),
+    np.linalg.svdvals: Translation(ops.decompositions.svdvals, {"x": "a"}),
+    np.linalg.solve: Translation(ops.decompositions.solve, {"a": "a", "b": "b"}),
+    np.linalg.cholesky: Translation(ops.decompositions.cholesky, {"a": "a", "upper": "upper"}),
+    np.linalg.eigh: Translation(ops.decompositions.eigh, {"a": "a", "UPLO": "UPLO"}),
+    np.linalg.eigvalsh: Translation(ops.decompositions.eigvalsh, {"a": "a", "UPLO": "UPLO"}),
+    np.linalg.qr: Translation(ops.decompositions.qr, {"a": "a", "mode": "mode"}),
+    np.linalg.matrix_power: Translation(ops.decompositions.matrix_power, {"a": "a", "n": "n"}),
+    np.linalg.norm: Translation(ops.norms.norm, {"x": "x", "ord": "ord", "axis": "axis",
+                                                 "keepdims": "keepdims"}),
+    np.linalg.vector_norm: Translation(ops.norms.vector_norm, {
+        "x": "x", "ord": "ord", "axis": "axis", "keepdims": "keepdims"}),
+    np.linalg.matrix_norm: Translation(ops.norms.matrix_norm, {"x": "x", "ord": "ord",
+                                                               "keepdims": "keepdims"}),
 }
 
 # Functions that only look at the values (no tensor result, so no graph to keep).
@@ -113,8 +132,10 @@ HINTS: dict[Any, str] = {
     np.isnan: "t != t", np.ravel: "t.reshape(-1)",
     np.moveaxis: "t.permute(...)", np.average: "ag.mean(t, axis)",
     np.vstack: "ag.concatenate", np.hstack: "ag.concatenate",
-    np.linalg.norm: "ag.sqrt((t * t).sum())", np.einsum: "ag.matmul and broadcasting",
+    np.einsum: "ag.matmul and broadcasting",
     np.cbrt: "ag.sign(t) * ag.abs(t) ** (1 / 3)",
+    np.linalg.svd: "ag.linalg.svd(t, full_matrices=False)",  # linear algebra (issue 13)
+    np.linalg.eig: "ag.linalg.eigh for symmetric matrices",
 }
 
 _REDUCING_UFUNCS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}

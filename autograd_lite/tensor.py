@@ -885,6 +885,38 @@ class Tensor:
                    neginf: float | None = None) -> Tensor:
         return _ops.nan_to_num(self, nan, posinf, neginf)
 
+    # --- linear algebra (issue 13) ---
+    def mm(self, other: Any) -> Tensor:
+        return _ops.mm(self, other)
+
+    def bmm(self, other: Any) -> Tensor:
+        return _ops.bmm(self, other)
+
+    def mv(self, other: Any) -> Tensor:
+        return _ops.mv(self, other)
+
+    def inverse(self) -> Tensor:
+        """PyTorch's name for ``ag.linalg.inv(self)``."""
+        return _ops.decompositions.inv(self)
+
+    def det(self) -> Tensor:
+        """``ag.linalg.det(self)``."""
+        return _ops.decompositions.det(self)
+
+    def slogdet(self) -> tuple[Tensor, Tensor]:
+        """``ag.linalg.slogdet(self)``: the named tuple (sign, logabsdet)."""
+        return _ops.decompositions.slogdet(self)
+
+    def matrix_power(self, n: int) -> Tensor:
+        """``ag.linalg.matrix_power(self, n)``."""
+        return _ops.decompositions.matrix_power(self, n)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        """``torch.Tensor.norm``: a number ``p`` is a vector norm over ``dim`` (None: all
+        elements), 'fro' the 2-norm of those elements, 'nuc' the nuclear norm over two dims.
+        See ``autograd_lite.ops.norms.tensor_norm``."""
+        return _ops.norms.tensor_norm(self, p, dim, keepdim)
+
     # --- PyTorch spellings (issue 13) ---
     # Defined last in the class body: the methods float, int and bool shadow the builtins for
     # the class-level code after them.

@@ -180,3 +180,67 @@ def well_conditioned_matrices(shape: Shape) -> st.SearchStrategy[np.ndarray]:
     rows, cols = shape[-2:]
     identity = 2.0 * np.eye(rows, cols)
     return real(-1.0, 1.0).arrays(shape).map(lambda noise: identity + noise / max(rows, cols))
+
+
+# --- linear algebra (issue 13) --------------------------------------------------------------
+
+
+def _square_side(shape: Shape, name: str) -> int:
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(f"{name}: needs a square shape (..., n, n), got {shape}")
+    return shape[-1]
+
+
+def _orthonormal_columns(noise: np.ndarray, columns: int) -> np.ndarray:
+    """Q of the QR decomposition of ``2 I + noise`` (well conditioned), first ``columns``."""
+    rows = noise.shape[-2]
+    return np.linalg.qr(2.0 * np.eye(rows, noise.shape[-1]) + noise / rows)[0][..., :columns]
+
+
+def _spaced(gaps: np.ndarray, start: float) -> np.ndarray:
+    """Increasing values ``start + cumsum(gaps)`` along the last axis."""
+    return start + np.cumsum(gaps, axis=-1)
+
+
+def spd_matrices(shape: Shape) -> st.SearchStrategy[np.ndarray]:
+    """Float64 stacks of symmetric positive definite matrices ``(..., n, n)``, for cholesky.
+
+    Each is ``M M^T`` with M from ``well_conditioned_matrices``: eigenvalues in [1, 9].
+    """
+    _square_side(shape, "spd_matrices")
+    return well_conditioned_matrices(shape).map(lambda m: m @ np.swapaxes(m, -1, -2))
+
+
+def symmetric_matrices(shape: Shape, gap: float = 0.5) -> st.SearchStrategy[np.ndarray]:
+    """Float64 stacks of symmetric matrices ``(..., n, n)`` whose eigenvalues are at least
+    ``gap`` apart (each gap in [gap, 2 gap], the smallest in [-2, -1]), for eigh, whose
+    derivative needs distinct eigenvalues."""
+    n = _square_side(shape, "symmetric_matrices")
+
+    def build(noise: np.ndarray, gaps: np.ndarray, start: float) -> np.ndarray:
+        q = _orthonormal_columns(noise, n)
+        a = (q * _spaced(gaps, start)[..., None, :]) @ np.swapaxes(q, -1, -2)
+        return (a + np.swapaxes(a, -1, -2)) / 2
+
+    return st.tuples(real(-1.0, 1.0).arrays(shape), real(gap, 2 * gap).arrays(shape[:-1]),
+                     st.floats(-2.0, -1.0)).map(lambda drawn: build(*drawn))
+
+
+def matrices_with_distinct_singular_values(shape: Shape, gap: float = 0.5
+                                           ) -> st.SearchStrategy[np.ndarray]:
+    """Float64 stacks of matrices ``(..., m, n)`` whose singular values are at least ``gap``
+    apart and at least 0.5, for svd, whose derivative needs distinct nonzero singular values."""
+    if len(shape) < 2:
+        raise ValueError(f"matrices_with_distinct_singular_values: needs a shape (..., m, n), "
+                         f"got {shape}")
+    m, n = shape[-2:]
+    k = min(m, n)
+
+    def build(left: np.ndarray, right: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+        u, v = _orthonormal_columns(left, k), _orthonormal_columns(right, k)
+        s = _spaced(gaps, 0.5 - gap)[..., ::-1]
+        return (u * s[..., None, :]) @ np.swapaxes(v, -1, -2)
+
+    batch = tuple(shape[:-2])
+    return st.tuples(real(-1.0, 1.0).arrays(batch + (m, m)), real(-1.0, 1.0).arrays(batch + (n, n)),
+                     real(gap, 2 * gap).arrays(batch + (k,))).map(lambda drawn: build(*drawn))

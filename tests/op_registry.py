@@ -47,10 +47,13 @@ from autograd_lite.testing import (
     axes_and_keepdims,
     broadcastable_shapes,
     distinct,
+    matrices_with_distinct_singular_values,
     real,
     reduced_size,
     shapes,
     shapes_broadcasting_to,
+    spd_matrices,
+    symmetric_matrices,
     well_conditioned_matrices,
 )
 
@@ -376,6 +379,189 @@ def _on_grid(shape: Shape) -> st.SearchStrategy[np.ndarray]:
     return hnp.arrays(np.float64, shape, elements=st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0]))
 
 
+# --- linear algebra ---------------------------------------------------------------------------
+
+
+def _matrix_shapes(square: bool = False, min_side: int = 1
+                   ) -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    """One stack of matrices: no batch or one batch axis of 1 or 2, sides 1 to 3."""
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        batch = draw(shapes(max_dims=1, max_side=2))
+        rows = draw(st.integers(min_side, 3))
+        columns = rows if square else draw(st.integers(min_side, 3))
+        return (batch + (rows, columns),), {}
+
+    return draw_signature()
+
+
+def _with(signatures: st.SearchStrategy, kwargs: st.SearchStrategy[dict]) -> st.SearchStrategy:
+    return st.tuples(signatures, kwargs).map(lambda drawn: (drawn[0][0], drawn[1]))
+
+
+def _solve_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        n = draw(st.integers(1, 3))
+        batch_a, batch_b = draw(broadcastable_shapes(2, max_dims=2, max_side=2))
+        b = (n,) if draw(st.booleans()) else batch_b + (n, draw(st.integers(1, 2)))
+        return (batch_a + (n, n), b), {}
+
+    return draw_signature()
+
+
+def _dot_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    """np.dot's operands: a 0-d one with any other, or a (..., k) with b (k,) or (..., k, m)."""
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        if draw(st.integers(0, 3)) == 0:
+            pair = [(), draw(shapes(max_dims=2, max_side=3))]
+            return tuple(draw(st.permutations(pair))), {}
+        k = draw(st.integers(1, 3))
+        a = draw(shapes(max_dims=2, max_side=2)) + (k,)
+        b = (k,) if draw(st.booleans()) else (
+            draw(shapes(max_dims=1, max_side=2)) + (k, draw(st.integers(1, 3))))
+        return (a, b), {}
+
+    return draw_signature()
+
+
+def _fixed_ranks(*ranks: int, same_batch: bool = False
+                 ) -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    """mm (2, 2), mv (2, 1), bmm (3, 3): aligned operands of exactly these ranks."""
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        batch, n, k, m = (draw(st.integers(1, 3)) for _ in range(4))
+        a = (batch, n, k) if ranks[0] == 3 else (n, k)
+        b = {1: (k,), 2: (k, m), 3: (batch, k, m)}[ranks[1]]
+        return (a, b), {}
+
+    return draw_signature()
+
+
+def _symmetric_part(a: Any) -> Any:
+    """What eigh and cholesky see of a matrix whose gradient is checked: perturbations of the
+    sample stay symmetric, the derivative that their (symmetric) gradients are."""
+    return (a + ag.swapaxes(a, -1, -2)) / 2
+
+
+def _eigh_op(a: Any, UPLO: str) -> tuple:
+    w, v = ag.linalg.eigh(_symmetric_part(a), UPLO=UPLO)
+    return w, v * v  # v * v: invariant to each eigenvector's sign
+
+
+def _eigh_reference(a: np.ndarray, UPLO: str) -> tuple:
+    w, v = np.linalg.eigh(a, UPLO=UPLO)
+    return w, v * v
+
+
+def _svd_op(a: Any) -> tuple:
+    u, s, vh = ag.linalg.svd(a)
+    return s, u * u, vh * vh  # invariant to the signs of the singular vectors
+
+
+def _svd_reference(a: np.ndarray) -> tuple:
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return s, u * u, vh * vh
+
+
+def _qr_matrices(shape: Shape) -> st.SearchStrategy[np.ndarray]:
+    """Well-conditioned matrices with no entry below the diagonal near 0: LAPACK's Householder
+    QR flips the signs of Q's column and R's row where a column is exactly 0 below the
+    diagonal (``qr([[2], [0]])`` has R = 2, ``qr([[2], [1e-9]])`` R = -2), so it is not
+    continuous there."""
+    def lift(a: np.ndarray) -> np.ndarray:
+        below = np.tril(np.ones(a.shape[-2:], dtype=bool), -1)
+        return np.where(below & (np.abs(a) < 0.1), 0.1, a)
+
+    return well_conditioned_matrices(shape).map(lift)
+
+
+_SQRT_PRIMES = np.sqrt([2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67,
+                        71, 73, 79, 83, 89, 97, 101, 103])
+
+
+def _distinct_sums(shape: Shape) -> st.SearchStrategy[np.ndarray]:
+    """Nonzero values whose magnitudes are 0.3 sqrt(distinct primes), random signs: no two
+    magnitudes, and no two sums of different magnitudes, are equal, so the inf-norm and the
+    matrix 1- and inf-norms have no ties."""
+    size = math.prod(shape)
+    return st.tuples(st.permutations(range(len(_SQRT_PRIMES))),
+                     hnp.arrays(np.bool_, shape)).map(lambda drawn: np.where(
+                         drawn[1], -0.3, 0.3) * _SQRT_PRIMES[list(drawn[0][:size])].reshape(shape))
+
+
+_VECTOR_ORDS = (None, 1, 2, 3, 0.5, -1, math.inf, -math.inf)
+_MATRIX_ORDS = (None, "fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
+
+
+def _norm_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    """numpy.linalg.norm's cases: all elements, axis=None with an ord on 1-D and 2-D, one
+    axis (vector norms), two axes (matrix norms)."""
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        shape = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+        ndim, keepdims = len(shape), draw(st.booleans())
+        case = draw(st.integers(0, 3 if ndim >= 2 else 2))
+        if case == 0:
+            return (shape,), {"keepdims": keepdims}
+        if case == 1 and ndim <= 2:
+            ords = _VECTOR_ORDS if ndim == 1 else _MATRIX_ORDS
+            return (shape,), {"ord": draw(st.sampled_from(ords)), "keepdims": keepdims}
+        if case in (1, 2):
+            return (shape,), {"ord": draw(st.sampled_from(_VECTOR_ORDS)), "keepdims": keepdims,
+                              "axis": draw(st.integers(-ndim, ndim - 1))}
+        axis = tuple(draw(st.permutations(range(ndim)))[:2])
+        return (shape,), {"ord": draw(st.sampled_from(_MATRIX_ORDS)), "keepdims": keepdims,
+                          "axis": (axis[0] - ndim * draw(st.integers(0, 1)), axis[1])}
+
+    return draw_signature()
+
+
+def _vector_norm_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    def with_kwargs(shape: Shape) -> st.SearchStrategy:
+        return st.fixed_dictionaries({"axis": axes(len(shape)), "keepdims": st.booleans(),
+                                      "ord": st.sampled_from(_VECTOR_ORDS[1:])}).map(
+            lambda kwargs: ((shape,), kwargs))
+
+    return shapes(max_dims=3, max_side=3).flatmap(with_kwargs)
+
+
+def _tensor_norm_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    """torch.Tensor.norm's cases: a number p over dim (None, an int or a tuple), 'fro' over
+    up to two dims, 'nuc' over two dims (all of a 2-D tensor with dim=None)."""
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        shape = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+        ndim, keepdim = len(shape), draw(st.booleans())
+        p = draw(st.sampled_from(("fro", "nuc", 1, 2, 3, math.inf)))
+        if p == "nuc":
+            if ndim == 2 and draw(st.booleans()):
+                return (shape,), {"p": p, "keepdim": keepdim}
+            if ndim >= 2:
+                dims = tuple(draw(st.permutations(range(ndim)))[:2])
+                return (shape,), {"p": p, "dim": dims, "keepdim": keepdim}
+            p = "fro"
+        dims = draw(axes(ndim))
+        if p == "fro" and isinstance(dims, tuple) and len(dims) > 2:
+            dims = dims[:2]
+        return (shape,), {"p": p, "dim": dims, "keepdim": keepdim}
+
+    return draw_signature()
+
+
+def _tensor_norm_reference(x: np.ndarray, p: Any = "fro", dim: Any = None,
+                           keepdim: bool = False) -> np.ndarray:
+    """torch.Tensor.norm by NumPy: 'nuc' a matrix norm over two axes, anything else a vector
+    norm over dim's elements together ('fro' being the 2-norm)."""
+    if p == "nuc":
+        return np.linalg.norm(x, "nuc", axis=dim if dim is not None else (0, 1),
+                              keepdims=keepdim)
+    return np.asarray(np.linalg.vector_norm(x, ord=2 if p == "fro" else p, axis=dim,
+                                            keepdims=keepdim))
+
+
+
 # maximum/minimum: the first argument's intervals interleave with the second's, so either may
 # win but they never tie.
 _FIRST_OF_PAIR = Domain(((-2.0, -1.6), (-1.0, -0.6), (0.0, 0.4), (1.0, 1.4)))
@@ -557,8 +743,6 @@ ENTRIES: list[OpEntry] = [
     # linear algebra
     OpEntry("matmul", ag.matmul, np.matmul, _matmul_signature(True, True),
             (well_conditioned_matrices, well_conditioned_matrices)),
-    OpEntry("dot", ag.dot, np.dot, _matmul_signature(True, False),
-            (well_conditioned_matrices, well_conditioned_matrices)),
     OpEntry("outer", ag.outer, np.outer,
             st.tuples(shapes(1, 1, max_side=4), shapes(1, 1, max_side=4)).map(lambda s: (s, {})),
             (REAL, REAL)),
@@ -701,6 +885,51 @@ ENTRIES: list[OpEntry] = [
     # --- nn.functional breadth (issue 13) ---
     OpEntry("conv_transpose2d", ag.conv_transpose2d, _conv_transpose2d_reference,
             _conv_transpose2d_signature(), (REAL, REAL, REAL)),
+
+    # --- linear algebra ---
+    OpEntry("dot", ag.dot, np.dot, _dot_signature(),
+            (well_conditioned_matrices, well_conditioned_matrices)),
+    OpEntry("mm", ag.mm, np.matmul, _fixed_ranks(2, 2), (REAL, REAL)),
+    OpEntry("bmm", ag.bmm, np.matmul, _fixed_ranks(3, 3), (REAL, REAL)),
+    OpEntry("mv", ag.mv, np.matmul, _fixed_ranks(2, 1), (REAL, REAL)),
+    OpEntry("linalg.inv", ag.linalg.inv, np.linalg.inv, _matrix_shapes(square=True),
+            (well_conditioned_matrices,)),
+    OpEntry("linalg.solve", ag.linalg.solve, np.linalg.solve, _solve_signature(),
+            (well_conditioned_matrices, REAL)),
+    OpEntry("linalg.det", ag.linalg.det, np.linalg.det, _matrix_shapes(square=True),
+            (well_conditioned_matrices,)),
+    OpEntry("linalg.slogdet", ag.linalg.slogdet, np.linalg.slogdet, _matrix_shapes(square=True),
+            (well_conditioned_matrices,)),
+    OpEntry("linalg.cholesky",
+            lambda a, upper: ag.linalg.cholesky(_symmetric_part(a), upper=upper),
+            np.linalg.cholesky, _with(_matrix_shapes(square=True),
+                                      st.fixed_dictionaries({"upper": st.booleans()})),
+            (spd_matrices,)),
+    OpEntry("linalg.eigh", _eigh_op, _eigh_reference,
+            _with(_matrix_shapes(square=True), st.fixed_dictionaries(
+                {"UPLO": st.sampled_from("LU")})), (symmetric_matrices,)),
+    OpEntry("linalg.eigvalsh", lambda a, UPLO: ag.linalg.eigvalsh(_symmetric_part(a), UPLO),
+            np.linalg.eigvalsh, _with(_matrix_shapes(square=True), st.fixed_dictionaries(
+                {"UPLO": st.sampled_from("LU")})), (symmetric_matrices,)),
+    OpEntry("linalg.svd", _svd_op, _svd_reference, _matrix_shapes(),
+            (matrices_with_distinct_singular_values,)),
+    OpEntry("linalg.svdvals", ag.linalg.svdvals, np.linalg.svdvals, _matrix_shapes(),
+            (matrices_with_distinct_singular_values,)),
+    OpEntry("linalg.qr", ag.linalg.qr, np.linalg.qr, _matrix_shapes(), (_qr_matrices,)),
+    OpEntry("linalg.pinv", ag.linalg.pinv, np.linalg.pinv, _matrix_shapes(),
+            (well_conditioned_matrices,)),
+    OpEntry("linalg.matrix_power", ag.linalg.matrix_power, np.linalg.matrix_power,
+            _with(_matrix_shapes(square=True), st.fixed_dictionaries(
+                {"n": st.sampled_from([-2, -1, 1, 2, 3, 5])})), (well_conditioned_matrices,)),
+    OpEntry("linalg.norm", ag.linalg.norm, np.linalg.norm, _norm_signature(), (_distinct_sums,)),
+    OpEntry("linalg.vector_norm", ag.linalg.vector_norm, np.linalg.vector_norm,
+            _vector_norm_signature(), (_distinct_sums,)),
+    OpEntry("linalg.matrix_norm", ag.linalg.matrix_norm, np.linalg.matrix_norm,
+            _with(_matrix_shapes(), st.fixed_dictionaries(
+                {"ord": st.sampled_from(_MATRIX_ORDS[1:]), "keepdims": st.booleans()})),
+            (_distinct_sums,)),
+    OpEntry("Tensor.norm", lambda x, **kwargs: x.norm(**kwargs), _tensor_norm_reference,
+            _tensor_norm_signature(), (_distinct_sums,)),
 ]
 
 
@@ -732,6 +961,8 @@ METHODS_OF_FUNCTIONS: tuple[str, ...] = (
     # PyTorch spellings
     "clone", "pow", "square", "neg", "clamp", "masked_fill", "any", "all", "softmax",
     "log_softmax", "chunk", "ravel", "unbind",
+
+    "mm", "bmm", "mv",  # linear algebra
 )
 
 # The other Tensor members that compute (operators, reflected operators, other signatures):
@@ -762,6 +993,11 @@ TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "expand": ("broadcast_to", lambda x, shape: x.expand(*shape)),
     "expand_as": ("broadcast_to", lambda x, shape: x.expand_as(ag.zeros(shape))),
     "__invert__": ("bitwise_not", None),
+
+    # --- linear algebra ---
+    "inverse": ("linalg.inv", None), "det": ("linalg.det", None),
+    "slogdet": ("linalg.slogdet", None),
+    "matrix_power": ("linalg.matrix_power", None),
 }
 
 
@@ -811,6 +1047,13 @@ NOT_OPS: dict[str, str] = {
                     "randperm")},
     "empty": "factory", "full_like": "factory",
     "from_numpy": "factory sharing the array's memory (tests/test_torch_methods.py)",
+}
+
+# Names in autograd_lite.linalg.__all__ that have no "linalg.<name>" entry, and why.
+NOT_LINALG_OPS: dict[str, str] = {
+    "matmul": "ag.matmul itself (entry 'matmul')", "outer": "ag.outer itself (entry 'outer')",
+    **{name: "the named tuple of a result" for name in ("EighResult", "QRResult",
+                                                         "SlogdetResult", "SVDResult")},
 }
 
 # Tensor members that do not compute a new tensor from tensors, and why.

@@ -124,7 +124,8 @@ def test_requires_grad_on_integer_data():
     (lambda x: x.transpose((0, 0)), ValueError, r"transpose: repeated axis"),
     (lambda x: ag.where(x, x, x), TypeError, r"where: condition must be boolean, got dtype "
                                              r"float64"),
-    (lambda x: ag.dot(ag.ones(2, 2, 2), x), ValueError, r"dot: expects 1-D or 2-D operands"),
+    (lambda x: ag.dot(ag.ones(2, 2, 4), x), ValueError,
+     r"dot: shapes \(2, 2, 4\) and \(2, 3\) are not aligned: the last axis of a \(4\)"),
     (lambda x: ag.outer(x, x), ValueError, r"outer: expects 1-D operands, got shapes \(2, 3\)"),
     (lambda x: ag.var(x[0, :1], ddof=1), ValueError, r"var: 1 elements .* too few for ddof=1"),
     (lambda x: x.flatten(1, 0), ValueError, r"flatten: start_axis 1 comes after end_axis 0"),

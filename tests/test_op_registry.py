@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from op_registry import (
     GRADCHECK_TOLERANCE,
     METHODS_OF_FUNCTIONS,
+    NOT_LINALG_OPS,
     NOT_OPS,
     NOT_TENSOR_OPS,
     REGISTRY,
@@ -60,6 +61,13 @@ def test_every_public_op_has_a_registry_entry():
                          f"NOT_OPS there: {missing}")
 
 
+def test_every_linalg_function_has_a_registry_entry():
+    missing = [name for name in ag.linalg.__all__
+               if f"linalg.{name}" not in REGISTRY and name not in NOT_LINALG_OPS]
+    assert not missing, (f"ag.linalg names with no 'linalg.<name>' entry in tests/op_registry.py "
+                         f"and no reason in NOT_LINALG_OPS there: {missing}")
+
+
 def test_every_tensor_method_and_operator_has_a_registry_entry():
     missing = [name for name in _computing_tensor_members()
                if f"Tensor.{name}" not in REGISTRY and name not in METHODS_OF_FUNCTIONS
@@ -73,8 +81,11 @@ def test_registry_and_ignore_lists_name_only_existing_things():
     members = set(_computing_tensor_members())
     stale = [name for name in REGISTRY if name.startswith("Tensor.")
              and name.removeprefix("Tensor.") not in members]
-    stale += [name for name in REGISTRY if not name.startswith("Tensor.")
+    stale += [name for name in REGISTRY if not name.startswith(("Tensor.", "linalg."))
               and name not in ag.__all__]
+    stale += [name for name in REGISTRY if name.startswith("linalg.")
+              and name.removeprefix("linalg.") not in ag.linalg.__all__]
+    stale += [f"linalg.{name}" for name in NOT_LINALG_OPS if name not in ag.linalg.__all__]
     stale += [name for name in NOT_OPS if name not in ag.__all__]
     stale += [f"Tensor.{name}" for name in NOT_TENSOR_OPS if name not in members]
     stale += [f"Tensor.{name}" for name in METHODS_OF_FUNCTIONS

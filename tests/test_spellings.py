@@ -28,6 +28,7 @@ NUMPY_TO_TORCH = {"axis": "dim", "keepdims": "keepdim", "start_axis": "start_dim
 
 def _public_functions() -> dict[str, object]:
     found = {f"ag.{name}": getattr(ag, name) for name in ag.__all__}
+    found.update({f"ag.linalg.{name}": getattr(ag.linalg, name) for name in ag.linalg.__all__})
     found.update({f"F.{name}": getattr(F, name) for name in dir(F) if not name.startswith("_")})
     found.update({f"nn.{name}": getattr(nn, name).__init__ for name in dir(nn)
                   if inspect.isclass(getattr(nn, name))})

@@ -4,6 +4,7 @@ Primitives (a NumPy forward with its VJP rules) are registered in ``autograd_lit
 ``PUBLIC_OPS`` names every public op in one place, so that tests can enumerate them.
 """
 
+from . import decompositions, norms  # ag.linalg and Tensor.norm (issue 13)
 from .elementwise import (
     abs,
     add,
@@ -39,7 +40,7 @@ from .elementwise import (
     where,
 )
 from .exponential import exp2, expm1, log2, log10, logaddexp, logaddexp2, reciprocal, rsqrt
-from .linalg import dot, matmul, outer
+from .linalg import bmm, dot, matmul, mm, mv, outer  # bmm, mm, mv: linear algebra (issue 13)
 from .nan_aware import fmax, fmin, nan_to_num
 from .reduction import (
     argmax,
@@ -136,6 +137,7 @@ PUBLIC_OPS = (
     "all", "any", "bitwise_not", "cat", "chunk", "clamp", "clone", "masked_fill", "ravel", "unbind",
     # nn.functional breadth (issue 13)
     "conv_transpose2d",
+    "bmm", "mm", "mv",  # linear algebra (issue 13)
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]
