@@ -4,6 +4,24 @@ Primitives (a NumPy forward with its VJP rules) are registered in ``autograd_lit
 ``PUBLIC_OPS`` names every public op in one place, so that tests can enumerate them.
 """
 
+from .arrangement import (
+    append,
+    column_stack,
+    diag,
+    diagonal,
+    dstack,
+    hstack,
+    meshgrid,
+    repeat,
+    roll,
+    rot90,
+    tile,
+    tril,
+    triu,
+    vstack,
+)
+from .contraction import cross, einsum, inner, kron, tensordot, trace
+from .cumulative import cummax, cummin, cumprod, cumsum, diff
 from .elementwise import (
     abs,
     add,
@@ -37,6 +55,20 @@ from .elementwise import (
     sub,
     tanh,
     where,
+)
+from .indexing import (
+    argsort,
+    argwhere,
+    gather,
+    index_select,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    sort,
+    take,
+    take_along_axis,
+    topk,
 )
 from .linalg import dot, matmul, outer
 from .reduction import (
@@ -85,6 +117,12 @@ PUBLIC_OPS = (
     "pad", "permute", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "transpose",
     "unsqueeze",
     "conv2d", "fold", "unfold",
+    # arrays (issue 13)
+    "append", "column_stack", "diag", "diagonal", "dstack", "hstack", "meshgrid", "repeat",
+    "roll", "rot90", "tile", "tril", "triu", "vstack", "cross", "einsum", "inner", "kron",
+    "tensordot", "trace", "cummax", "cummin", "cumprod", "cumsum", "diff", "argsort",
+    "argwhere", "gather", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
+    "sort", "take", "take_along_axis", "topk",
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]
