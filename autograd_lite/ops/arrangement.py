@@ -14,6 +14,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_input
 from .elementwise import where
+from .indexing import _index_array
 from .shape import (
     _tensor_list,
     broadcast_to,
@@ -173,8 +174,8 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     axis = normalize_axis(axis, x.ndim, "repeat")
-    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
-    if counts.dtype.kind not in "iu" or counts.ndim > 1:
+    counts = _index_array(repeats, "repeat")
+    if counts.ndim > 1:
         raise TypeError(f"repeat: repeats must be an int or a 1-D sequence of ints, got "
                         f"{repeats!r}")
     if (counts < 0).any():

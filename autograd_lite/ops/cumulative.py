@@ -124,7 +124,7 @@ def diff(x: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
          ) -> Tensor:
     """The ``n``-th discrete difference along ``axis``, as ``np.diff`` (and ``torch.diff``):
     ``x[1:] - x[:-1]``, repeated ``n`` times; ``prepend``/``append`` values (numbers or
-    tensors) are joined on first. The axis shrinks by ``n``."""
+    tensors) are joined on first. The axis shrinks by ``n``; ``n=0`` returns x as it is."""
     x = as_input(x, "diff")
     n = _integer(n, "diff", "n")
     if n < 0:
@@ -132,6 +132,8 @@ def diff(x: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
     if x.ndim == 0:
         raise ValueError("diff: needs at least one dimension, got a 0-d tensor")
     axis = normalize_axis(axis, x.ndim, "diff")
+    if n == 0:
+        return x  # NumPy's rule: prepend and append are ignored then
     parts = [_edge(prepend, x, axis, "diff")] if prepend is not None else []
     parts.append(x)
     if append is not None:
@@ -142,6 +144,6 @@ def diff(x: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         except ValueError as error:
             raise ValueError(f"diff: {str(error).removeprefix('concatenate: ')}") from None
     before = (slice(None),) * axis
-    for _ in range(n):
+    for _ in range(min(n, x.shape[axis] + 1)):  # after that the axis stays empty
         x = sub(getitem(x, before + (slice(1, None),)), getitem(x, before + (slice(None, -1),)))
     return x

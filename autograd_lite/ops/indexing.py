@@ -31,7 +31,11 @@ class ValuesIndices(NamedTuple):
 
 def _index_array(index: Any, name: str) -> np.ndarray:
     """An integer index as an array (a Tensor, array, list or int); TypeError otherwise."""
-    array = np.asarray(index.data if isinstance(index, Tensor) else index)
+    try:
+        array = np.asarray(index.data if isinstance(index, Tensor) else index)
+    except ValueError:
+        raise ValueError(f"{name}: could not make an index array of {index!r} (ragged "
+                         f"lists?)") from None
     if array.dtype.kind not in "iu":
         raise TypeError(f"{name}: the index must hold integers, got dtype {array.dtype}; "
                         f"convert it, e.g. index.astype('int64')")
@@ -207,7 +211,11 @@ def masked_select(x: Any, mask: Any) -> Tensor:
     """PyTorch's masked_select: the elements of ``x`` where the boolean ``mask`` is true, as
     a 1-D tensor (x and mask broadcast together first)."""
     x = as_input(x, "masked_select")
-    array = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    try:
+        array = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    except ValueError:
+        raise ValueError(f"masked_select: could not make a mask array of {mask!r} (ragged "
+                         f"lists?)") from None
     if array.dtype != np.bool_:
         raise TypeError(f"masked_select: the mask must be boolean, got dtype {array.dtype}")
     try:
