@@ -38,7 +38,9 @@ def _cumprod_vjp(F, g, ans, x, axis):
     # so the gradient is a reverse cumsum of g * y divided by x. With zeros, y_k / x_i is 0/0
     # from the first zero z on: before z the formula still holds (x_i != 0, and the terms
     # k >= z are really 0); at z the gradient is the reverse cumsum of g * cumprod(x with x_z
-    # replaced by 1); after z every product contains x_z, so it is 0.
+    # replaced by 1); after z every product contains x_z, so it is 0. Its derivative in x_z is
+    # not 0, so with create_graph (tensors) it is x_z (= 0) times the gradient of cumprod with
+    # x_z replaced by 1, which handles the next zero the same way.
     without_zeros = _reverse_cumsum(F, g * ans, axis)
     is_zero = x == 0
     if not np.asarray(is_zero).any():
@@ -46,8 +48,15 @@ def _cumprod_vjp(F, g, ans, x, axis):
     zeros_so_far = F.cumsum(is_zero, axis=axis)
     before = zeros_so_far == 0
     first = is_zero * (zeros_so_far == 1)  # a product of masks: logical and
-    at_first = _reverse_cumsum(F, g * F.cumprod(F.where(first, 1, x), axis=axis), axis)
-    return F.where(before, without_zeros / F.where(before, x, 1), F.where(first, at_first, 0))
+    x_one = F.where(first, 1, x)
+    product_one = F.cumprod(x_one, axis=axis)
+    at_first = _reverse_cumsum(F, g * product_one, axis)
+    after = 0
+    if not isinstance(x, np.ndarray):
+        first_zero = F.sum(F.where(first, x, 0), axis=(axis,), keepdims=True)
+        after = first_zero * _cumprod_vjp(F, g, product_one, x_one, axis)
+    return F.where(before, without_zeros / F.where(before, x, 1),
+                   F.where(first, at_first, after))
 
 
 @primitive("cumprod", _cumprod_vjp)
@@ -76,7 +85,8 @@ def cumprod(x: Any, axis: int | None = None) -> Tensor:
     """Running product along ``axis``, as ``np.cumprod`` (``axis=None``: flattened).
 
     A primitive, because its gradient needs care: it is right with zeros in the input (one or
-    several; the naive y / x rule gives NaN there), as PyTorch's.
+    several; the naive y / x rule gives NaN there), as PyTorch's, and so is its second
+    derivative (``create_graph=True``).
     """
     x, axis = _along(x, axis, "cumprod")
     return _cumprod(x, axis=axis)
