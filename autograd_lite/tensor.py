@@ -762,7 +762,7 @@ class Tensor:
         return _ops.indexing.sort_with_indices(self, dim, descending, stable)
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-        return _ops.argsort(self, dim, descending, stable)
+        return _ops.argsort(self, dim, descending=descending, stable=stable)
 
     def cumsum(self, dim: int) -> Tensor:
         return _ops.cumsum(self, dim)

@@ -83,7 +83,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     return getitem(x, (slice(None),) * axis + (index,))
 
 
-def take_along_axis(x: Any, indices: Any, axis: int | None) -> Tensor:
+def take_along_axis(x: Any, indices: Any, axis: int | None = -1) -> Tensor:
     """``x`` picked at ``indices`` along ``axis``, as ``np.take_along_axis``: out[i, j] =
     x[indices[i, j], j] for axis 0. ``indices`` has x's number of dimensions (the others
     broadcast); with ``axis=None`` x is flattened and ``indices`` is 1-D. Pairs with argsort
@@ -259,9 +259,15 @@ def _argsort(x: Any, axis: int, descending: bool) -> np.ndarray:
     return np.flip(last - order, axis)
 
 
-def _sort_axis(x: Any, axis: int | None, descending: bool, stable: bool, name: str
-               ) -> tuple[Tensor, int]:
+_SORT_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
+
+
+def _sort_axis(x: Any, axis: int | None, descending: bool, stable: bool, name: str,
+               kind: str | None = None) -> tuple[Tensor, int]:
     x = as_input(x, name)
+    if not isinstance(kind, (str, type(None))) or kind not in _SORT_KINDS:
+        raise ValueError(f"{name}: kind must be one of {_SORT_KINDS[1:]} or None, got "
+                         f"{kind!r} (for PyTorch's descending, write descending=True)")
     for flag, what in ((descending, "descending"), (stable, "stable")):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name}: {what} must be True or False, got {flag!r}")
@@ -270,22 +276,24 @@ def _sort_axis(x: Any, axis: int | None, descending: bool, stable: bool, name: s
     return x, _axis(axis, x.ndim, name)
 
 
-def argsort(x: Any, axis: int | None = -1, descending: bool = False, stable: bool = False
-            ) -> Tensor:
+def argsort(x: Any, axis: int | None = -1, kind: str | None = None, *,
+            descending: bool = False, stable: bool = False) -> Tensor:
     """Indices that sort ``x`` along ``axis`` (int64), as ``np.argsort``
     (``axis=None``: of the flattened tensor); ``descending=True`` sorts from largest, as in
-    PyTorch. The sort is always stable (equal elements keep their order; ``stable`` is
-    accepted for PyTorch's and NumPy's signatures); NaN sorts as the largest value."""
-    x, axis = _sort_axis(x, axis, descending, stable, "argsort")
+    PyTorch. The sort is always stable (equal elements keep their order; NumPy's ``kind`` and
+    ``stable`` are accepted and change nothing); NaN sorts as the largest value. ValueError
+    for an unknown ``kind`` (``torch.argsort(x, 0, True)`` lands there: pass
+    ``descending=True`` by name)."""
+    x, axis = _sort_axis(x, axis, descending, stable, "argsort", kind)
     return _argsort(x, axis=axis, descending=bool(descending))
 
 
-def sort(x: Any, axis: int | None = -1, descending: bool = False, stable: bool = False
-         ) -> Tensor:
+def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, descending: bool = False,
+         stable: bool = False) -> Tensor:
     """``x`` sorted along ``axis``, as ``np.sort``: the values only (``Tensor.sort`` returns
     PyTorch's (values, indices)). The rules of ``argsort``; the gradient of each sorted value
     goes to the element it came from (of tied elements, to the one its index names)."""
-    x, axis = _sort_axis(x, axis, descending, stable, "sort")
+    x, axis = _sort_axis(x, axis, descending, stable, "sort", kind)
     return take_along_axis(x, _argsort(x, axis=axis, descending=bool(descending)).data, axis)
 
 
