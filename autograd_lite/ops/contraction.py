@@ -21,6 +21,7 @@ from .arrangement import diagonal
 from .shape import getitem, normalize_axis, reshape, stack, transpose
 
 _LETTERS = string.ascii_letters  # NumPy's labels, in its order: sublist 0 is 'A', 26 is 'a'
+_OPTIMIZE_ABOVE = 10_000  # elements in two operands (see _einsum)
 
 
 def _unused_letters(used: str) -> list[str]:
@@ -65,9 +66,14 @@ def _einsum_vjp(F, argnum, g, ans, *operands, subscripts):
 def _einsum(*operands: Any, subscripts: str) -> np.ndarray:
     """NumPy's einsum on explicit subscripts without ellipses (the form ``einsum`` makes).
 
-    Two or more operands take NumPy's optimized path, which contracts pairs with BLAS.
+    Three or more operands, or two large ones, take NumPy's optimized path (a contraction
+    order, pairs contracted with BLAS); below about 10,000 elements its planning costs more
+    than it saves (measured: 27 us against 12 us for two 32 x 32 matrices, 80 us against
+    710 us for 128 x 128).
     """
-    return np.einsum(subscripts, *operands, optimize=len(operands) > 1)
+    large = len(operands) > 2 or (len(operands) == 2 and sum(
+        np.size(x) for x in operands) > _OPTIMIZE_ABOVE)
+    return np.einsum(subscripts, *operands, optimize=large)
 
 
 def _sublist_subscripts(args: Sequence[Any]) -> tuple[str, list[Any]]:

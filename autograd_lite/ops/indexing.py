@@ -38,7 +38,9 @@ def _index_array(index: Any, name: str) -> np.ndarray:
                          f"lists?)") from None
     if array.dtype.kind not in "iu":
         raise TypeError(f"{name}: the index must hold integers, got dtype {array.dtype}; "
-                        f"convert it, e.g. index.astype('int64')")
+                        f"ag.tensor makes Python ints float32, so make the index with "
+                        f"ag.tensor(..., dtype='int64'), pass a list or NumPy array, or "
+                        f"convert it with index.astype('int64')")
     return array
 
 
