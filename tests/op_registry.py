@@ -411,12 +411,15 @@ def _einsum_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
         sizes = {c: draw(st.integers(1, 3)) for c in sorted(set(subscripts) - set(".,->"))}
         batches = draw(broadcastable_shapes(2, max_dims=2, max_side=2))
         terms = subscripts.partition("->")[0].split(",")
+        # NumPy broadcasts a letter of size 1 too: in the second operand, now and then.
+        shared = [c for c in terms[1] if c in terms[0] and terms[1].count(c) == 1]
+        ones = set(draw(st.lists(st.sampled_from(shared), max_size=1))) if shared else set()
         arg_shapes = []
-        for term, batch in zip(terms, batches):
+        for i, (term, batch) in enumerate(zip(terms, batches)):
             head, _, tail = term.partition("...")
             middle = batch if "..." in term else ()
-            arg_shapes.append(tuple(sizes[c] for c in head) + middle
-                              + tuple(sizes[c] for c in tail))
+            arg_shapes.append(tuple(1 if i and c in ones else sizes[c] for c in head) + middle
+                              + tuple(1 if i and c in ones else sizes[c] for c in tail))
         return tuple(arg_shapes), {"subscripts": subscripts}
 
     return draw_signature()

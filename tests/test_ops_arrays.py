@@ -47,6 +47,15 @@ def test_einsum_letter_summed_in_one_operand_only_broadcasts_its_gradient():
     np.testing.assert_array_equal(_grad(out, b), [6.0, 6.0])
 
 
+def test_einsum_size_one_letter_broadcasts_and_its_gradient_fits_each_operand():
+    a, b = _leaf([[1.0], [2.0]]), _leaf([1.0, 10.0, 100.0])
+    out = ag.einsum("ij,j->i", a, b)  # j has size 1 in a: a[i, 0] * sum(b)
+    np.testing.assert_array_equal(out.numpy(), [111.0, 222.0])
+    np.testing.assert_array_equal(_grad(out, a), [[111.0], [111.0]])
+    np.testing.assert_array_equal(_grad(out, b), [3.0, 3.0, 3.0])
+    assert ag.gradgradcheck(lambda s, t: ag.einsum("ij,j->i", s, t), [a, b])
+
+
 def test_einsum_implicit_output_orders_letters_as_numpy_upper_case_first():
     x = ag.tensor(np.arange(6.0).reshape(2, 3))
     assert ag.einsum("bA", x).shape == (3, 2)

@@ -33,7 +33,8 @@ def _einsum_vjp(F, argnum, g, ans, *operands, subscripts):
 
     A letter repeated in the operand (a diagonal, ``ii``) is renamed at its later occurrences
     and tied to its first by an identity matrix, since an einsum output cannot repeat a
-    letter. A letter only this operand has (summed nowhere else, ``ij->i``) is broadcast back.
+    letter. A letter only this operand has (summed nowhere else, ``ij->i``), or one of size 1
+    elsewhere where this operand's size is larger (broadcasting), is broadcast back.
     """
     inputs, output = subscripts.split("->")
     terms = inputs.split(",")
@@ -53,13 +54,12 @@ def _einsum_vjp(F, argnum, g, ans, *operands, subscripts):
     lhs = ",".join([output] + [terms[i] for i in others] + identity_terms)
     grad = F.einsum(g, *(operands[i] for i in others), *identities,
                     subscripts=f"{lhs}->{kept}")
-    if len(kept) == len(renamed):
-        return grad
     sizes = iter(grad.shape)
     placed = tuple(next(sizes) if c in known else 1 for c in renamed)
-    full = tuple(size if c in known else x.shape[i]
-                 for i, (c, size) in enumerate(zip(renamed, placed)))
-    return F.broadcast_to(F.reshape(grad, shape=placed), shape=full)
+    full = tuple(x.shape[i] if size == 1 else size for i, size in enumerate(placed))
+    if placed != grad.shape:
+        grad = F.reshape(grad, shape=placed)
+    return grad if full == placed else F.broadcast_to(grad, shape=full)
 
 
 @primitive("einsum", vjp_any=_einsum_vjp)

@@ -283,7 +283,9 @@ def argsort(x: Any, axis: int | None = -1, kind: str | None = None, *,
     """Indices that sort ``x`` along ``axis`` (int64), as ``np.argsort``
     (``axis=None``: of the flattened tensor); ``descending=True`` sorts from largest, as in
     PyTorch. The sort is always stable (equal elements keep their order; NumPy's ``kind`` and
-    ``stable`` are accepted and change nothing); NaN sorts as the largest value. ValueError
+    ``stable`` are accepted and change nothing), as PyTorch's ``stable=True``; PyTorch's
+    default may order ties differently on larger tensors. NaN sorts as the largest value, as
+    in PyTorch. ValueError
     for an unknown ``kind`` (``torch.argsort(x, 0, True)`` lands there: pass
     ``descending=True`` by name)."""
     x, axis = _sort_axis(x, axis, descending, stable, "argsort", kind)
