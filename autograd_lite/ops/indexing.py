@@ -154,8 +154,8 @@ def _scatter(x: Any, src: Any, index: tuple) -> np.ndarray:
 
 def _source(src: Any, index: np.ndarray, x: Tensor, name: str) -> Any:
     """The values that scatter writes: a number, or src cut to index's shape."""
-    if isinstance(src, (int, float)) and not isinstance(src, bool):
-        return src
+    if isinstance(src, (int, float, np.number)) and not isinstance(src, (bool, np.bool_)):
+        return float(src) if x.dtype.kind == "f" else src
     src = as_input(src, name)
     if src.ndim != index.ndim or any(i > s for i, s in zip(index.shape, src.shape)):
         raise ValueError(f"{name}: src of shape {src.shape} must have the dimensions of "
