@@ -746,6 +746,10 @@ class Tensor:
         """Out of place, as PyTorch's ``Tensor.scatter_add`` (see ``ag.scatter_add``)."""
         return _ops.scatter_add(self, dim, index, src)
 
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """PyTorch's name for ``ag.take_along_axis`` (``dim=None``: the flattened tensor)."""
+        return _ops.take_along_axis(self, indices, dim)
+
     def index_select(self, dim: int, index: Any) -> Tensor:
         return _ops.index_select(self, dim, index)
 

@@ -921,6 +921,8 @@ TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "diagonal": ("diagonal", lambda x, offset, axis1, axis2: x.diagonal(offset, axis1, axis2)),
     "roll": ("roll", lambda x, shift, axis: x.roll(shift, axis)),
     "nonzero": ("argwhere", lambda x: x.nonzero()),
+    "take_along_dim": ("take_along_axis",
+                       lambda x, indices, axis: x.take_along_dim(indices, axis)),
 }
 
 
