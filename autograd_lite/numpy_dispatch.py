@@ -128,6 +128,7 @@ HINTS: dict[Any, str] = {
     np.moveaxis: "t.permute(...)", np.average: "ag.mean(t, axis)",
     np.logaddexp: "ag.logsumexp(ag.stack([a, b]), axis=0)",
     np.linalg.norm: "ag.sqrt((t * t).sum())", np.einsum: "ag.einsum",
+    np.meshgrid: "ag.meshgrid(x, y, indexing='xy')",  # arrays (issue 13)
 }
 
 _REDUCING_UFUNCS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
