@@ -121,6 +121,34 @@ FUNCTIONS: dict[Callable, Translation] = {
         "x": "x", "ord": "ord", "axis": "axis", "keepdims": "keepdims"}),
     np.linalg.matrix_norm: Translation(ops.norms.matrix_norm, {"x": "x", "ord": "ord",
                                                                "keepdims": "keepdims"}),
+    # arrays (issue 13)
+    **{f: Translation(getattr(ops, f.__name__), {"a": "a", "b": "b"})
+       for f in (np.inner, np.kron)},
+    np.tensordot: Translation(ops.tensordot, {"a": "a", "b": "b", "axes": "axes"}),
+    np.cross: Translation(ops.cross, {"a": "a", "b": "b", "axis": "axis"}),
+    **{f: Translation(getattr(ops, f.__name__), {"a": "x", "offset": "offset", "axis1": "axis1",
+                                                 "axis2": "axis2"})
+       for f in (np.trace, np.diagonal)},
+    np.diag: Translation(ops.diag, {"v": "v", "k": "k"}),
+    **{f: Translation(getattr(ops, f.__name__), {"m": "x", "k": "k"}) for f in (np.tril, np.triu)},
+    np.roll: Translation(ops.roll, {"a": "x", "shift": "shift", "axis": "axis"}),
+    np.tile: Translation(ops.tile, {"A": "x", "reps": "reps"}),
+    np.repeat: Translation(ops.repeat, {"a": "x", "repeats": "repeats", "axis": "axis"}),
+    np.rot90: Translation(ops.rot90, {"m": "x", "k": "k", "axes": "axes"}),
+    **{f: Translation(getattr(ops, f.__name__), {"tup": "tensors"})
+       for f in (np.hstack, np.vstack, np.dstack, np.column_stack)},
+    np.append: Translation(ops.append, {"arr": "x", "values": "values", "axis": "axis"}),
+    **{f: Translation(getattr(ops, f.__name__), {"a": "x", "axis": "axis"})
+       for f in (np.cumsum, np.cumprod)},
+    np.diff: Translation(ops.diff, {"a": "x", "n": "n", "axis": "axis", "prepend": "prepend",
+                                    "append": "append"}),
+    np.take: Translation(ops.take, {"a": "x", "indices": "indices", "axis": "axis"}),
+    np.take_along_axis: Translation(ops.take_along_axis, {"arr": "x", "indices": "indices",
+                                                          "axis": "axis"}),
+    **{f: Translation(getattr(ops, f.__name__), {"a": "x", "axis": "axis", "kind": "kind",
+                                                 "stable": "stable"})
+       for f in (np.sort, np.argsort)},
+    **{f: Translation(getattr(ops, f.__name__), {"a": "x"}) for f in (np.nonzero, np.argwhere)},
 }
 
 # Functions that only look at the values (no tensor result, so no graph to keep).
@@ -131,8 +159,7 @@ INSPECTORS = frozenset({np.shape, np.ndim, np.size, np.allclose, np.isclose, np.
 HINTS: dict[Any, str] = {
     np.isnan: "t != t", np.ravel: "t.reshape(-1)",
     np.moveaxis: "t.permute(...)", np.average: "ag.mean(t, axis)",
-    np.vstack: "ag.concatenate", np.hstack: "ag.concatenate",
-    np.einsum: "ag.matmul and broadcasting",
+    np.einsum: "ag.einsum", np.meshgrid: "ag.meshgrid(x, y, indexing='xy')",  # arrays (issue 13)
     np.cbrt: "ag.sign(t) * ag.abs(t) ** (1 / 3)",
     np.linalg.svd: "ag.linalg.svd(t, full_matrices=False)",  # linear algebra (issue 13)
     np.linalg.eig: "ag.linalg.eigh for symmetric matrices",

@@ -917,6 +917,90 @@ class Tensor:
         See ``autograd_lite.ops.norms.tensor_norm``."""
         return _ops.norms.tensor_norm(self, p, dim, keepdim)
 
+    # --- arrays (issue 13) ---
+    # PyTorch's spellings and argument names (dim, index): the methods a PyTorch user calls.
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        return _ops.gather(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """Out of place, as PyTorch's ``Tensor.scatter`` (see ``ag.scatter``)."""
+        return _ops.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """Out of place, as PyTorch's ``Tensor.scatter_add`` (see ``ag.scatter_add``)."""
+        return _ops.scatter_add(self, dim, index, src)
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """PyTorch's name for ``ag.take_along_axis`` (``dim=None``: the flattened tensor)."""
+        return _ops.take_along_axis(self, indices, dim)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        return _ops.index_select(self, dim, index)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        return _ops.masked_select(self, mask)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        """``(values, indices)`` of the k largest along ``dim``, as PyTorch (``ag.topk``)."""
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """``(values, indices)`` sorted along ``dim``, as PyTorch's ``Tensor.sort`` (unlike
+        ``ag.sort``, which gives NumPy's values only)."""
+        return _ops.indexing.sort_with_indices(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return _ops.argsort(self, dim, descending=descending, stable=stable)
+
+    def cumsum(self, dim: int) -> Tensor:
+        return _ops.cumsum(self, dim)
+
+    def cumprod(self, dim: int) -> Tensor:
+        return _ops.cumprod(self, dim)
+
+    def cummax(self, dim: int) -> Any:
+        return _ops.cummax(self, dim)
+
+    def cummin(self, dim: int) -> Any:
+        return _ops.cummin(self, dim)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """PyTorch's ``Tensor.repeat``: tile the whole tensor ``sizes`` times along each axis
+        (NumPy's ``tile``; NumPy's ``repeat`` is ``repeat_interleave``). ``sizes`` needs at
+        least one entry per dimension, as in PyTorch."""
+        reps = sizes
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            reps = tuple(sizes[0])
+        if len(reps) < self.ndim:
+            raise ValueError(f"repeat: {len(reps)} sizes {reps} for a tensor of shape "
+                             f"{self.shape}; give one per dimension (at least {self.ndim})")
+        return _ops.tile(self, reps)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> Tensor:
+        """Repeat each element ``repeats`` times along ``dim`` (NumPy's ``repeat``)."""
+        return _ops.repeat(self, repeats, dim)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def trace(self) -> Tensor:
+        return _ops.trace(self)
+
+    def tril(self, k: int = 0) -> Tensor:
+        return _ops.tril(self, k)
+
+    def triu(self, k: int = 0) -> Tensor:
+        return _ops.triu(self, k)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return _ops.roll(self, shifts, dims)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """PyTorch's ``Tensor.nonzero``: an (n, ndim) int64 tensor of indices
+        (``ag.argwhere``); ``as_tuple=True`` gives NumPy's tuple (``ag.nonzero``)."""
+        return _ops.nonzero(self) if as_tuple else _ops.argwhere(self)
+
     # --- PyTorch spellings (issue 13) ---
     # Defined last in the class body: the methods float, int and bool shadow the builtins for
     # the class-level code after them.

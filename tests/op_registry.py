@@ -697,6 +697,298 @@ def _conv_transpose2d_reference(x: np.ndarray, weight: np.ndarray, bias: np.ndar
     return (out + bias.reshape(-1, 1, 1)).astype(x.dtype)
 
 
+# --- arrays ---
+
+# Two-operand einsum subscripts covering NumPy's forms: matrix-like, implicit output, traces
+# and diagonals (repeated letters), letters summed in one operand only, ellipses.
+_EINSUM_SUBSCRIPTS = (
+    "ij,jk->ik", "ij,jk", "bij,bjk->bik", "i,i", "i,j->ij", "ij,ji->", "ij,kl->lj",
+    "ii,j->j", "ii,i->i", "iij,j->ij", "iii,i", "ij,jj->i", "ab,ab->ba", "...ij,...jk->...ik",
+    "...ii,...i->...", "i...,i...->...", "...i,...i", "ba,ac",
+)
+
+
+def _einsum_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        subscripts = draw(st.sampled_from(_EINSUM_SUBSCRIPTS))
+        sizes = {c: draw(st.integers(1, 3)) for c in sorted(set(subscripts) - set(".,->"))}
+        batches = draw(broadcastable_shapes(2, max_dims=2, max_side=2))
+        terms = subscripts.partition("->")[0].split(",")
+        # NumPy broadcasts a letter of size 1 too: in the second operand, now and then.
+        shared = [c for c in terms[1] if c in terms[0] and terms[1].count(c) == 1]
+        ones = set(draw(st.lists(st.sampled_from(shared), max_size=1))) if shared else set()
+        arg_shapes = []
+        for i, (term, batch) in enumerate(zip(terms, batches)):
+            head, _, tail = term.partition("...")
+            middle = batch if "..." in term else ()
+            arg_shapes.append(tuple(1 if i and c in ones else sizes[c] for c in head) + middle
+                              + tuple(1 if i and c in ones else sizes[c] for c in tail))
+        return tuple(arg_shapes), {"subscripts": subscripts}
+
+    return draw_signature()
+
+
+def _tensordot_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        a = draw(shapes(max_dims=3, max_side=3))
+        if draw(st.booleans()):
+            count = draw(st.integers(0, len(a)))
+            b = a[len(a) - count:] + draw(shapes(max_dims=2, max_side=3))
+            return (a, b), {"axes": count}
+        axes_a = draw(st.lists(st.integers(0, len(a) - 1), unique=True)) if a else []
+        free = draw(shapes(max_dims=2, max_side=3))
+        b = list(free) + [a[i] for i in axes_a]
+        axes_b = list(range(len(free), len(b)))
+        order = draw(st.permutations(range(len(b)))) if b else []
+        b_shape = tuple(b[i] for i in order)
+        moved = [list(order).index(j) for j in axes_b]
+        return (a, b_shape), {"axes": (axes_a, moved)}
+
+    return draw_signature()
+
+
+def _inner_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        n = draw(st.integers(1, 3))
+        a, b = (draw(shapes(max_dims=2, max_side=2)) for _ in range(2))
+        if draw(st.integers(0, 4)) == 0:
+            return (a, ()), {}
+        return (a + (n,), b + (n,)), {}
+
+    return draw_signature()
+
+
+def _cross_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        a, b = draw(broadcastable_shapes(2, max_dims=2, max_side=2))
+        position = draw(st.integers(0, min(len(a), len(b))))
+        return tuple(s[:len(s) - position] + (3,) + s[len(s) - position:] for s in (a, b)), {
+            "axis": -1 - position}
+
+    return draw_signature()
+
+
+def _two_axes_kwargs(shape: Shape, offset: str) -> st.SearchStrategy[dict]:
+    ndim = len(shape)
+    pair = st.lists(st.integers(-ndim, ndim - 1), min_size=2, max_size=2,
+                    unique_by=lambda a: a % ndim)
+    return st.tuples(pair, st.integers(-3, 3)).map(
+        lambda drawn: {offset: drawn[1], "axis1": drawn[0][0], "axis2": drawn[0][1]})
+
+
+def _shift_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    shifts = st.integers(-5, 5)
+    if not shape:
+        return st.fixed_dictionaries({"shift": shifts, "axis": st.none()})
+    several = st.lists(st.tuples(shifts, st.integers(-len(shape), len(shape) - 1)),
+                       min_size=1, max_size=3).map(lambda pairs: {
+                           "shift": tuple(p[0] for p in pairs), "axis": tuple(p[1] for p in pairs)})
+    return st.one_of(st.fixed_dictionaries({"shift": shifts, "axis": st.none()}), several)
+
+
+def _repeat_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    def counts(length: int) -> st.SearchStrategy:
+        return st.one_of(st.integers(0, 2), st.lists(st.integers(0, 2), min_size=length,
+                                                     max_size=length))
+
+    whole = counts(math.prod(shape)).map(lambda r: {"repeats": r, "axis": None})
+    if not shape:
+        return whole
+    along = st.integers(-len(shape), len(shape) - 1).flatmap(
+        lambda a: counts(shape[a]).map(lambda r: {"repeats": r, "axis": a}))
+    return st.one_of(whole, along)
+
+
+def _rot90_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    return _two_axes_kwargs(shape, "k").map(
+        lambda kw: {"k": kw["k"], "axes": (kw["axis1"], kw["axis2"])})
+
+
+def _stacking_signature(name: str) -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    """Shapes that ``np.<name>`` joins: equal except along the axis it joins on."""
+    low = {"hstack": 0, "vstack": 1, "dstack": 1, "column_stack": 1}[name]
+
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        base = draw(shapes(min_dims=low, max_dims=3, max_side=3))
+        ndim = len(base)
+        axis = {"hstack": 0 if ndim <= 1 else 1, "vstack": 0 if ndim >= 2 else None,
+                "dstack": 2 if ndim == 3 else None,
+                "column_stack": 1 if ndim >= 2 else None}[name]
+        if axis is None or ndim == 0:
+            return (base, base), {}
+        other = base[:axis] + (draw(st.integers(1, 3)),) + base[axis + 1:]
+        return (base, other), {}
+
+    return draw_signature()
+
+
+def _append_signature() -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    flat = st.tuples(shapes(**SMALL), shapes(**SMALL)).map(lambda s: (s, {"axis": None}))
+    return st.one_of(flat, _joined_shapes(2, stacked=False))
+
+
+def _diff_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    edge = st.one_of(st.none(), st.floats(-2, 2))
+    return st.fixed_dictionaries({"n": st.integers(0, 3),
+                                  "axis": st.integers(-len(shape), len(shape) - 1),
+                                  "prepend": edge, "append": edge})
+
+
+def _diff_reference(x: np.ndarray, n: int, axis: int, prepend: Any, append: Any
+                    ) -> np.ndarray:
+    extra = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not None}
+    return np.diff(x, n, axis, **extra).astype(x.dtype)
+
+
+def _cumulative_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries({"axis": axes(len(shape), single=True)})
+
+
+def _running_extreme_reference(x: np.ndarray, axis: int, largest: bool) -> tuple:
+    """Values and indices by brute force: the arg-extreme of every prefix (distinct values)."""
+    pick = np.argmax if largest else np.argmin
+    indices = np.stack([pick(np.take(x, range(k + 1), axis), axis)
+                        for k in range(x.shape[axis])], axis).reshape(x.shape)
+    return np.take_along_axis(x, indices, axis), indices
+
+
+def _permutation_index(draw: Callable, shape: Shape, axis: int, length: int) -> np.ndarray:
+    """An index of ``shape`` except ``length`` along ``axis``, whose entries along ``axis``
+    are distinct values in [0, shape[axis]) (no repeated targets)."""
+    seed = draw(st.integers(0, 2**16))
+    out_shape = shape[:axis] + (length,) + shape[axis + 1:]
+    columns = np.random.default_rng(seed).permuted(
+        np.broadcast_to(np.arange(shape[axis]).reshape((-1,) + (1,) * (len(shape) - axis - 1)),
+                        shape), axis=axis)
+    return np.ascontiguousarray(columns[(slice(None),) * axis + (slice(0, length),)]
+                                ).reshape(out_shape)
+
+
+def _dim_index_signature(kind: str) -> st.SearchStrategy[tuple[tuple[Shape, ...], dict]]:
+    """gather (any in-range index, repeats included), scatter (distinct targets, src tensor),
+    scatter_add (any index, src tensor) and index_select (a 1-D index)."""
+    @st.composite
+    def draw_signature(draw: Callable) -> tuple[tuple[Shape, ...], dict]:
+        shape = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+        dim = draw(st.integers(-len(shape), len(shape) - 1))
+        axis = dim % len(shape)
+        smaller = tuple(draw(st.integers(1, side)) for side in shape)
+        if kind == "index_select":
+            index = draw(hnp.arrays(np.int64, draw(st.integers(0, 4)),
+                                    elements=st.integers(0, shape[axis] - 1)))
+            return (shape,), {"dim": dim, "index": index}
+        if kind == "scatter":
+            index = _permutation_index(draw, shape, axis, smaller[axis])
+            index = index[tuple(slice(0, n) if d != axis else slice(None)
+                                for d, n in enumerate(smaller))]
+        else:
+            index = draw(hnp.arrays(np.int64, smaller,
+                                    elements=st.integers(0, shape[axis] - 1)))
+        if kind == "gather":
+            return (shape,), {"dim": dim, "index": index}
+        src = tuple(n + draw(st.integers(0, 1)) for n in index.shape)
+        return (shape, src), {"dim": dim, "index": index}
+
+    return draw_signature()
+
+
+def _along_axis_reference(x: np.ndarray, index: np.ndarray, axis: int) -> tuple:
+    """The numpy index picking ``index`` along ``axis``, position i elsewhere (PyTorch)."""
+    return tuple(index if d == axis else np.arange(n).reshape((-1,) + (1,) * (index.ndim - d - 1))
+                 for d, n in enumerate(index.shape))
+
+
+def _gather_reference(x: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    return x[_along_axis_reference(x, index, dim % x.ndim)]
+
+
+def _scatter_reference(x: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray,
+                       accumulate: bool) -> np.ndarray:
+    out = x.copy()
+    values = src[tuple(slice(0, n) for n in index.shape)]
+    target = _along_axis_reference(x, index, dim % x.ndim)
+    if accumulate:
+        np.add.at(out, target, values)
+    else:
+        out[target] = values
+    return out
+
+
+def _take_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    size = math.prod(shape)
+    flat = hnp.arrays(np.int64, shapes(max_dims=2, max_side=3),
+                      elements=st.integers(-size, size - 1)).map(
+        lambda index: {"indices": index, "axis": None})
+    if not shape:
+        return flat
+    along = st.integers(-len(shape), len(shape) - 1).flatmap(lambda a: hnp.arrays(
+        np.int64, shapes(max_dims=2, max_side=3),
+        elements=st.integers(-shape[a], shape[a] - 1)).map(
+        lambda index: {"indices": index, "axis": a}))
+    return st.one_of(flat, along)
+
+
+def _take_along_axis_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    def for_axis(a: int) -> st.SearchStrategy[dict]:
+        index_shape = st.tuples(*[st.integers(1, 3) if d == a % len(shape) else
+                                  st.sampled_from([1, side]) for d, side in enumerate(shape)])
+        return index_shape.flatmap(lambda s: hnp.arrays(
+            np.int64, s, elements=st.integers(-shape[a], shape[a] - 1))).map(
+            lambda index: {"indices": index, "axis": a})
+
+    return st.integers(-len(shape), len(shape) - 1).flatmap(for_axis)
+
+
+def _masked_select_reference(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    x, mask = np.broadcast_arrays(x, mask)
+    return x[mask]
+
+
+def _sort_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries({"axis": axes(len(shape), single=True) if shape else st.none(),
+                                  "descending": st.booleans()})
+
+
+def _argsort_reference(x: np.ndarray, axis: int | None, descending: bool) -> np.ndarray:
+    """A stable argsort; descending as the stable argsort of -x (no NaN here)."""
+    return np.argsort(-x if descending else x, axis=axis, kind="stable")
+
+
+def _sort_reference(x: np.ndarray, axis: int | None, descending: bool) -> np.ndarray:
+    values = np.sort(x, axis=axis)
+    return np.flip(values, -1 if axis is None else axis) if descending else values
+
+
+def _topk_kwargs(shape: Shape) -> st.SearchStrategy[dict]:
+    return st.integers(-len(shape), len(shape) - 1).flatmap(lambda a: st.fixed_dictionaries({
+        "k": st.integers(0, shape[a]), "axis": st.just(a), "largest": st.booleans()}))
+
+
+def _topk_reference(x: np.ndarray, k: int, axis: int, largest: bool) -> tuple:
+    order = np.argsort(-x if largest else x, axis=axis, kind="stable")
+    indices = np.take(order, range(k), axis)
+    return np.take_along_axis(x, indices, axis), indices
+
+
+def _meshgrid_reference(*vectors: np.ndarray, indexing: str) -> tuple:
+    return tuple(np.meshgrid(*vectors, indexing=indexing))
+
+
+def _tile_kwargs(shape: Shape, at_least: int = 0) -> st.SearchStrategy[dict]:
+    return st.lists(st.integers(1, 2), min_size=max(at_least, 0), max_size=3).map(
+        lambda reps: {"reps": tuple(reps)})
+
+
+# Factors near 1 in size, so that a running product of up to 27 of them stays moderate and
+# float64 finite differences of its gradient stay accurate.
+_CUMPROD_FACTORS = Domain(((-1.2, -0.5), (0.5, 1.2)))
+
+
 ENTRIES: list[OpEntry] = [
     # arithmetic
     _binary("add", np.add),
@@ -930,6 +1222,75 @@ ENTRIES: list[OpEntry] = [
             (_distinct_sums,)),
     OpEntry("Tensor.norm", lambda x, **kwargs: x.norm(**kwargs), _tensor_norm_reference,
             _tensor_norm_signature(), (_distinct_sums,)),
+    # --- arrays ---
+    OpEntry("einsum", lambda *xs, subscripts: ag.einsum(subscripts, *xs),
+            lambda *xs, subscripts: np.einsum(subscripts, *xs), _einsum_signature(),
+            (REAL, REAL)),
+    OpEntry("tensordot", ag.tensordot, np.tensordot, _tensordot_signature(), (REAL, REAL)),
+    OpEntry("inner", ag.inner, np.inner, _inner_signature(), (REAL, REAL)),
+    OpEntry("kron", ag.kron, np.kron, st.tuples(
+        shapes(max_dims=2, max_side=2), shapes(max_dims=2, max_side=2)).map(lambda s: (s, {})),
+        (REAL, REAL)),
+    OpEntry("cross", ag.cross, lambda a, b, axis: np.cross(a, b, axis=axis), _cross_signature(),
+            (REAL, REAL)),
+    single("trace", ag.trace, np.trace, REAL, lambda s: _two_axes_kwargs(s, "offset"),
+           min_dims=2),
+    single("diagonal", ag.diagonal, np.diagonal, REAL, lambda s: _two_axes_kwargs(s, "offset"),
+           min_dims=2),
+    OpEntry("diag", ag.diag, np.diag, shapes(1, 2, max_side=3).flatmap(
+        lambda s: st.integers(-3, 3).map(lambda k: ((s,), {"k": k}))), (REAL,)),
+    single("tril", ag.tril, np.tril, REAL,
+           lambda s: st.fixed_dictionaries({"k": st.integers(-3, 3)}), min_dims=2),
+    single("triu", ag.triu, np.triu, REAL,
+           lambda s: st.fixed_dictionaries({"k": st.integers(-3, 3)}), min_dims=2),
+    single("roll", ag.roll, np.roll, REAL, _shift_kwargs),
+    single("tile", ag.tile, np.tile, REAL, _tile_kwargs),
+    single("repeat", ag.repeat, np.repeat, REAL, _repeat_kwargs),
+    single("rot90", ag.rot90, np.rot90, REAL, _rot90_kwargs, min_dims=2),
+    *[OpEntry(name, lambda *xs, _name=name: getattr(ag, _name)(xs),
+              lambda *xs, _name=name: getattr(np, _name)(xs), _stacking_signature(name),
+              (REAL, REAL)) for name in ("hstack", "vstack", "dstack", "column_stack")],
+    OpEntry("append", ag.append, np.append, _append_signature(), (REAL, REAL)),
+    OpEntry("meshgrid", lambda *xs, indexing: ag.meshgrid(*xs, indexing=indexing),
+            _meshgrid_reference, st.tuples(shapes(1, 1, max_side=3), shapes(1, 1, max_side=3),
+                                           st.sampled_from(["xy", "ij"])).map(
+                lambda d: ((d[0], d[1]), {"indexing": d[2]})), (REAL, REAL)),
+    single("cumsum", ag.cumsum, np.cumsum, REAL, _cumulative_kwargs),
+    single("cumprod", ag.cumprod, np.cumprod, _CUMPROD_FACTORS, _cumulative_kwargs),
+    *[single(name, getattr(ag, name),
+             lambda x, axis, _largest=largest: _running_extreme_reference(x, axis, _largest),
+             distinct(), lambda s: st.fixed_dictionaries(
+                 {"axis": st.integers(-len(s), len(s) - 1)}), min_dims=1)
+      for name, largest in (("cummax", True), ("cummin", False))],
+    single("diff", ag.diff, _diff_reference, REAL, _diff_kwargs, min_dims=1),
+    single("take", ag.take, np.take, REAL, _take_kwargs, extra_errors=(IndexError,)),
+    single("take_along_axis", ag.take_along_axis, np.take_along_axis, REAL,
+           _take_along_axis_kwargs, min_dims=1, extra_errors=(IndexError,)),
+    OpEntry("gather", ag.gather, _gather_reference, _dim_index_signature("gather"), (REAL,),
+            extra_errors=(IndexError,)),
+    OpEntry("scatter", lambda x, src, dim, index: ag.scatter(x, dim, index, src),
+            lambda x, src, dim, index: _scatter_reference(x, src, dim, index, False),
+            _dim_index_signature("scatter"), (REAL, REAL), extra_errors=(IndexError,)),
+    OpEntry("scatter_add", lambda x, src, dim, index: ag.scatter_add(x, dim, index, src),
+            lambda x, src, dim, index: _scatter_reference(x, src, dim, index, True),
+            _dim_index_signature("scatter_add"), (REAL, REAL), extra_errors=(IndexError,)),
+    OpEntry("index_select", ag.index_select, lambda x, dim, index: np.take(x, index, dim),
+            _dim_index_signature("index_select"), (REAL,), extra_errors=(IndexError,)),
+    elementwise("masked_select", ag.masked_select, _masked_select_reference, (REAL, _bools)),
+    single("nonzero", ag.nonzero, np.nonzero, _on_grid, min_dims=1, differentiable=False),
+    single("argwhere", ag.argwhere, np.argwhere, _on_grid, differentiable=False),
+    single("sort", ag.sort, _sort_reference, distinct(), _sort_kwargs),
+    single("argsort", ag.argsort, _argsort_reference, _on_grid, _sort_kwargs,
+           differentiable=False),
+    single("topk", ag.topk, _topk_reference, distinct(), _topk_kwargs, min_dims=1),
+    single("Tensor.sort", lambda x, axis, descending: x.sort(axis, descending),
+           lambda x, axis, descending: (_sort_reference(x, axis, descending),
+                                        _argsort_reference(x, axis, descending)),
+           distinct(), _sort_kwargs),
+    single("Tensor.repeat", lambda x, reps: x.repeat(*reps), np.tile, REAL,
+           lambda s: _tile_kwargs(s, at_least=len(s))),
+    OpEntry("Tensor.trace", lambda x: x.trace(), np.trace,
+            shapes(2, 2, max_side=3).map(lambda s: ((s,), {})), (REAL,)),
 ]
 
 
@@ -963,6 +1324,7 @@ METHODS_OF_FUNCTIONS: tuple[str, ...] = (
     "log_softmax", "chunk", "ravel", "unbind",
 
     "mm", "bmm", "mv",  # linear algebra
+    "gather", "index_select", "masked_select", "tril", "triu",  # arrays
 )
 
 # The other Tensor members that compute (operators, reflected operators, other signatures):
@@ -998,6 +1360,21 @@ TENSOR_MEMBERS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     "inverse": ("linalg.inv", None), "det": ("linalg.det", None),
     "slogdet": ("linalg.slogdet", None),
     "matrix_power": ("linalg.matrix_power", None),
+    # --- arrays ---
+    "scatter": ("scatter", lambda x, src, dim, index: x.scatter(dim, index, src)),
+    "scatter_add": ("scatter_add", lambda x, src, dim, index: x.scatter_add(dim, index, src)),
+    "topk": ("topk", lambda x, k, axis, largest: x.topk(k, dim=axis, largest=largest)),
+    "argsort": ("argsort", lambda x, axis, descending: x.argsort(dim=axis, descending=descending)),
+    "cumsum": ("cumsum", lambda x, axis: x.cumsum(axis)),
+    "cumprod": ("cumprod", lambda x, axis: x.cumprod(axis)),
+    "cummax": ("cummax", lambda x, axis: x.cummax(axis)),
+    "cummin": ("cummin", lambda x, axis: x.cummin(axis)),
+    "repeat_interleave": ("repeat", lambda x, repeats, axis: x.repeat_interleave(repeats, axis)),
+    "diagonal": ("diagonal", lambda x, offset, axis1, axis2: x.diagonal(offset, axis1, axis2)),
+    "roll": ("roll", lambda x, shift, axis: x.roll(shift, axis)),
+    "nonzero": ("argwhere", lambda x: x.nonzero()),
+    "take_along_dim": ("take_along_axis",
+                       lambda x, indices, axis: x.take_along_dim(indices, axis)),
 }
 
 

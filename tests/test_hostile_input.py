@@ -43,7 +43,7 @@ def _call_and_classify(function, args, name):
             return
         except MemoryError:
             return  # a huge but valid request (e.g. pad by a million) is honest to refuse
-    results = result if isinstance(result, (list, tuple)) else [result]  # split, unbind
+    results = result if isinstance(result, (list, tuple)) else [result]  # split, nonzero, topk
     assert all(isinstance(r, ag.Tensor) for r in results)
 
 

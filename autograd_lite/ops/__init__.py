@@ -5,6 +5,24 @@ Primitives (a NumPy forward with its VJP rules) are registered in ``autograd_lit
 """
 
 from . import decompositions, norms  # ag.linalg and Tensor.norm (issue 13)
+from .arrangement import (
+    append,
+    column_stack,
+    diag,
+    diagonal,
+    dstack,
+    hstack,
+    meshgrid,
+    repeat,
+    roll,
+    rot90,
+    tile,
+    tril,
+    triu,
+    vstack,
+)
+from .contraction import cross, einsum, inner, kron, tensordot, trace
+from .cumulative import cummax, cummin, cumprod, cumsum, diff
 from .elementwise import (
     abs,
     add,
@@ -40,6 +58,20 @@ from .elementwise import (
     where,
 )
 from .exponential import exp2, expm1, log2, log10, logaddexp, logaddexp2, reciprocal, rsqrt
+from .indexing import (
+    argsort,
+    argwhere,
+    gather,
+    index_select,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    sort,
+    take,
+    take_along_axis,
+    topk,
+)
 from .linalg import bmm, dot, matmul, mm, mv, outer  # bmm, mm, mv: linear algebra (issue 13)
 from .nan_aware import fmax, fmin, nan_to_num
 from .reduction import (
@@ -138,6 +170,12 @@ PUBLIC_OPS = (
     # nn.functional breadth (issue 13)
     "conv_transpose2d",
     "bmm", "mm", "mv",  # linear algebra (issue 13)
+    # arrays (issue 13)
+    "append", "column_stack", "diag", "diagonal", "dstack", "hstack", "meshgrid", "repeat",
+    "roll", "rot90", "tile", "tril", "triu", "vstack", "cross", "einsum", "inner", "kron",
+    "tensordot", "trace", "cummax", "cummin", "cumprod", "cumsum", "diff", "argsort",
+    "argwhere", "gather", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
+    "sort", "take", "take_along_axis", "topk",
 )
 
 __all__ = list(PUBLIC_OPS) + ["PUBLIC_OPS"]

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..primitive import primitive
 from ..tensor import Tensor
+from .indexing import nonzero
 
 # --- arithmetic --------------------------------------------------------------------------------
 
@@ -252,11 +253,18 @@ def _where(condition: Any, x: Any, y: Any) -> np.ndarray:
     return np.where(condition, x, y)
 
 
-def where(condition: Any, x: Any, y: Any) -> Tensor:
+def where(condition: Any, x: Any = None, y: Any = None) -> Tensor | tuple[Tensor, ...]:
     """Elementwise ``x`` where ``condition`` is true, else ``y`` (all three broadcast).
 
     ``condition`` must be boolean (a comparison's result); its gradient is not defined.
+    With ``condition`` alone it is ``ag.nonzero(condition)``, as ``np.where``: a tuple of
+    int64 index tensors, one per axis (no gradient).
     """
+    if x is None and y is None:
+        return nonzero(condition)
+    if x is None or y is None:
+        raise TypeError("where: give both x and y, or neither (then where(condition) is "
+                        "nonzero(condition))")
     mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if mask.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {mask.dtype}")
