@@ -64,3 +64,10 @@ __all__ = [
     "GraphvizNotFoundError", "capture_grads", "draw_graph", "save_graph",
     *PUBLIC_OPS,
 ]
+
+# --- function transforms, user ops, checkpointing (issue 14) ---
+from . import func  # noqa: E402 - ag.func.grad, jvp, jacrev, ...; a module, so not in __all__
+from .checkpointing import checkpoint  # noqa: E402
+from .user_ops import Function, FunctionCtx, custom_op  # noqa: E402
+
+__all__ += ["Function", "FunctionCtx", "checkpoint", "custom_op"]  # issue 14

@@ -588,6 +588,11 @@ NOT_OPS: dict[str, str] = {
     "save_graph": "visualisation of a graph; computes nothing",
     "capture_grads": "records gradients for drawing; computes nothing",
     "GraphvizNotFoundError": "exception class",
+    # --- function transforms, user ops, checkpointing (issue 14) ---
+    "custom_op": "declares user ops (tests/test_user_ops.py)",
+    "Function": "base class of PyTorch-style user ops (tests/test_user_ops.py)",
+    "FunctionCtx": "the ctx of a Function call", "checkpoint": "recomputes a function in "
+    "backward; its gradients are checked against the plain call (tests/test_checkpoint.py)",
 }
 
 # Tensor members that do not compute a new tensor from tensors, and why.
