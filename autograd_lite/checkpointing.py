@@ -102,7 +102,7 @@ def checkpoint(fn: Callable[..., Tensor], *args: Any, preserve_rng_state: bool =
     with enable_grad():
         output = _run_first(call, stand_ins)
     if not isinstance(output, Tensor):
-        raise TypeError(f"checkpoint: {getattr(fn, '__name__', 'fn')} must return one Tensor, "
+        raise TypeError(f"checkpoint: {_name(fn)} must return one Tensor, "
                         f"got {type(output).__name__}; checkpoint a function per output")
     if not output._requires_grad:
         return output
@@ -117,6 +117,10 @@ def _run_first(call: _Call, stand_ins: list[Tensor]) -> Any:
     for position, tensor in zip(call.positions, stand_ins):
         args[position] = tensor
     return call.fn(*args, **call.kwargs)
+
+
+def _name(fn: Callable) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
 
 
 def _leaf(array: np.ndarray) -> Tensor:
@@ -148,7 +152,7 @@ def _recompute_gradients(g: Any, ans: Any, inputs: tuple, call: _Call) -> list[A
     expected = ans._data if graph else ans
     if not isinstance(output, Tensor) or not np.array_equal(output._data, expected):
         raise RuntimeError(
-            f"checkpoint: recomputing {getattr(call.fn, '__name__', 'fn')} in backward gave a "
+            f"checkpoint: recomputing {_name(call.fn)} in backward gave a "
             f"different output than the forward pass, so its gradient would be wrong: does it "
             f"draw random numbers from a generator passed explicitly (e.g. "
             f"Dropout(generator=...)), or were its parameters changed in place between forward "

@@ -571,8 +571,9 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Mapping[str, Tensor
 
     Works on any object with ``named_modules(remove_duplicate=False)`` whose modules keep their
     entries in ``_parameters`` and ``_buffers`` dicts (``nn.Module``); autograd_lite does not
-    import ``nn``. Raises KeyError for a name the module does not have, ValueError for a
-    tensor of the wrong shape, naming both.
+    import ``nn``. Raises ValueError for a name the module does not have (PyTorch ignores it
+    unless ``strict``; here a typo never goes unnoticed) and for a tensor of the wrong shape,
+    naming both.
     """
     where = "func.functional_call"
     if isinstance(parameter_and_buffer_dicts, Mapping):
@@ -587,8 +588,8 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Mapping[str, Tensor
     slots = _tensor_slots(module, where)
     for key, value in given.items():
         if key not in slots:
-            raise KeyError(f"{where}: {type(module).__name__} has no parameter or buffer "
-                           f"{key!r}; its names are {sorted(slots)}")
+            raise ValueError(f"{where}: {type(module).__name__} has no parameter or buffer "
+                             f"{key!r}; its names are {sorted(slots)}")
         registry, name = slots[key][0]
         current = registry[name]
         if not isinstance(value, Tensor):
@@ -600,7 +601,7 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Mapping[str, Tensor
     if strict:
         missing = sorted(key for key in slots if key not in given)
         if missing:
-            raise KeyError(f"{where}: strict=True but no tensor is given for {missing}")
+            raise ValueError(f"{where}: strict=True but no tensor is given for {missing}")
     replacements = _replacements(slots, given, tie_weights, where)
     originals = []
     try:

@@ -221,7 +221,8 @@ def _function_vjp(cls: type[Function]) -> Callable[..., Any]:
         if isinstance(g, Tensor):
             if not isinstance(grad, Tensor):
                 raise RuntimeError(
-                    f"{cls.__qualname__}.backward returned a {type(grad).__name__} during a "
+                    f"{cls.__qualname__}.backward returned a {type(grad).__name__} (not a Tensor) "
+                    f"during a "
                     f"create_graph=True backward (double backward, ag.func.hessian or forward "
                     f"mode); these need backward to compute with autograd_lite ops on its "
                     f"tensor arguments so that its own graph is recorded. Rewrite backward with "

@@ -346,7 +346,7 @@ def test_functional_call_restores_the_parameters_when_the_call_raises():
 
 def test_functional_call_names_unknown_keys_and_wrong_shapes():
     net = Net()
-    with pytest.raises(KeyError, match="func.functional_call: Net has no parameter or buffer "
+    with pytest.raises(ValueError, match="func.functional_call: Net has no parameter or buffer "
                                        "'layer.0.weight'"):
         func.functional_call(net, {"layer.0.weight": ag.zeros((3, 2))}, (ag.zeros((1, 2)),))
     with pytest.raises(ValueError, match=r"the tensor for 'layers.0.weight' has shape \(2, 3\) "

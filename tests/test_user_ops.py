@@ -128,8 +128,8 @@ def test_function_backward_with_numpy_works_first_order_and_refuses_double_backw
     x = ag.tensor([3.0], requires_grad=True)
     NumpyBackward.apply(x).sum().backward()
     assert x.grad.numpy().tolist() == [6.0]
-    with pytest.raises(RuntimeError, match="NumpyBackward.backward returned a ndarray during "
-                                           "a create_graph=True backward"):
+    with pytest.raises(RuntimeError, match=r"NumpyBackward.backward returned a ndarray \(not a "
+                                           r"Tensor\) during a create_graph=True backward"):
         ag.grad(NumpyBackward.apply(x).sum(), x, create_graph=True)
 
 

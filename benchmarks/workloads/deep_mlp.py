@@ -9,8 +9,8 @@ activation memory: tracemalloc's peak (NumPy reports its allocations to it) from
 the step to the end of the forward pass, i.e. what the graph holds for backward. ``measure``
 also returns the peak of the whole step (``step_peak_mb``, not in the table), which is about the
 same for both: the backward walk holds every parameter's gradient until it ends (as much memory
-as the parameters), which hides the activations. Each run is a fresh process. The NumPy baseline is the hand-written backprop of
-the plain model (its memory is not shown).
+as the parameters), which hides the activations. Each run is a fresh process. The NumPy
+baseline is the hand-written backprop of the plain model (its memory is not shown).
 """
 
 from __future__ import annotations
