@@ -403,3 +403,66 @@ def test_maml_meta_gradient_through_functional_call_matches_finite_differences()
     got = np.append(meta_grads["weight"].numpy()[0], meta_grads["bias"].numpy())
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
     assert model.weight.grad is None
+
+
+# --- composition and structure ---------------------------------------------------------------
+
+
+def test_forward_over_reverse_gives_the_same_hessian_as_reverse_over_reverse():
+    x = np.array([0.5, -1.2, 0.8])
+    np.testing.assert_allclose(func.jacfwd(func.jacrev(rosenbrock))(f64(x)).numpy(),
+                               rosenbrock_hessian(x), rtol=1e-12, atol=1e-12)
+
+
+def test_jvp_inside_grad_is_differentiable():
+    # d/dx of sum(J v) for f = sin: J v = cos(x) v, so the gradient is -sin(x) v
+    x, v = np.array([0.3, 1.4]), np.array([2.0, -1.0])
+    g = func.grad(lambda t: func.jvp(ag.sin, (t,), (f64(v),))[1].sum())(f64(x))
+    np.testing.assert_allclose(g.numpy(), -np.sin(x) * v, rtol=1e-12)
+
+
+def test_jacobians_of_several_outputs_with_aux():
+    for transform in (func.jacrev, func.jacfwd):
+        (ja, jb), aux = transform(lambda t: ((t * 2, (t ** 2).sum()), "aux"), has_aux=True)(
+            f64([1.0, 3.0]))
+        assert aux == "aux" and ja.numpy().tolist() == [[2.0, 0.0], [0.0, 2.0]]
+        assert jb.shape == (2,) and jb.numpy().tolist() == [2.0, 6.0]
+
+
+def test_linearize_names_the_function_and_shapes_of_a_wrong_tangent():
+    _, jvp_fn = func.linearize(mlp, f64(X3))
+    with pytest.raises(ValueError, match=r"jvp_fn of func.linearize\(mlp\): tangent 0 has shape "
+                                         r"\(1,\) but primal 0 has shape \(3,\)"):
+        jvp_fn(f64([1.0]))
+
+
+def test_transforms_leave_the_grad_of_their_arguments_alone():
+    x = f64([1.0, 2.0], requires_grad=True)
+    g = func.grad(lambda t: (t ** 2).sum())(x)
+    assert g.numpy().tolist() == [2.0, 4.0] and g.requires_grad and x.grad is None
+    (second,) = ag.grad(g.sum(), x)  # differentiable with respect to x: d/dx sum(2x) = 2
+    assert second.numpy().tolist() == [2.0, 2.0]
+
+
+def test_functional_call_strict_kwargs_and_tied_conflicts():
+    net = Net()
+    with pytest.raises(ValueError, match=r"strict=True but no tensor is given for "
+                                         r"\['layers.0.bias'"):
+        func.functional_call(net, {"scale": ag.tensor(1.0)}, (ag.zeros((1, 2)),), strict=True)
+
+    class WithKeyword(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(1, 1)
+
+        def forward(self, x, shift=0.0):
+            return self.linear(x) + shift
+
+    model = WithKeyword()
+    out = func.functional_call(model, ({"linear.weight": ag.ones((1, 1))},
+                                       {"linear.bias": ag.zeros(1)}), (ag.tensor([[2.0]]),),
+                               {"shift": 10.0})
+    assert out.item() == 12.0
+    with pytest.raises(ValueError, match="'linear.weight' appears in more than one dict"):
+        func.functional_call(model, ({"linear.weight": ag.ones((1, 1))},
+                                     {"linear.weight": ag.ones((1, 1))}), (ag.ones((1, 1)),))
