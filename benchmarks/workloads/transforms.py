@@ -50,10 +50,19 @@ def _f(weights):
 
 
 def _numpy_jacobian(problem: SimpleNamespace) -> np.ndarray:
-    x, jacobian = problem.x, np.eye(len(problem.x))
+    """``J = D3 W3 D2 W2 D1 W1``, multiplied from the narrow end (as reverse or forward mode)."""
+    x, factors = problem.x, []
     for w in problem.weights:
         x = np.tanh(w @ x)
-        jacobian = (1 - x ** 2)[:, None] * (w @ jacobian)
+        factors.append((1 - x ** 2)[:, None] * w)
+    if len(problem.x) > len(x):  # wide: from the output
+        jacobian = factors[-1]
+        for factor in reversed(factors[:-1]):
+            jacobian = jacobian @ factor
+        return jacobian
+    jacobian = factors[0]
+    for factor in factors[1:]:
+        jacobian = factor @ jacobian
     return jacobian
 
 
