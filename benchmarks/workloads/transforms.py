@@ -26,6 +26,7 @@ HIDDEN = 64
 # (inputs, outputs) of the wide and the tall function, and how many products the vjp/jvp rows do
 SHAPES = {"full": (256, 8), "quick": (128, 8), "tiny": (12, 3)}
 PRODUCTS = {"full": 200, "quick": 50, "tiny": 3}
+JACOBIANS = {"full": 20, "quick": 5, "tiny": 1}  # how many times the Jacobian rows compute it
 
 
 def _problem(size: str, tall: bool) -> SimpleNamespace:
@@ -37,7 +38,7 @@ def _problem(size: str, tall: bool) -> SimpleNamespace:
     return SimpleNamespace(weights=weights, x=random.standard_normal(n_in),
                            probe=random.standard_normal((n_out, n_in)),
                            u=random.standard_normal(n_out), v=random.standard_normal(n_in),
-                           products=PRODUCTS[size])
+                           products=PRODUCTS[size], jacobians=JACOBIANS[size])
 
 
 def _f(weights):
@@ -103,14 +104,18 @@ def _jvps(problem: SimpleNamespace) -> float:
 
 def _jacobian_runner(transform):
     def run(problem: SimpleNamespace) -> float:
-        jacobian = transform(_f(problem.weights))(ag.tensor(problem.x))
+        jacobian_of = transform(_f(problem.weights))
+        for _ in range(problem.jacobians):
+            jacobian = jacobian_of(ag.tensor(problem.x))
         return float(np.sum(jacobian.numpy() * problem.probe))
 
     return run
 
 
 def _numpy_jacobian_runner(problem: SimpleNamespace) -> float:
-    return float(np.sum(_numpy_jacobian(problem) * problem.probe))
+    for _ in range(problem.jacobians):
+        jacobian = _numpy_jacobian(problem)
+    return float(np.sum(jacobian * problem.probe))
 
 
 def _workload(name: str, description: str, tall: bool, runner, numpy_runner, target: str
@@ -125,12 +130,12 @@ WORKLOADS = [
               lambda p: _numpy_products(p, forward=False), "(compare with jvp)"),
     _workload("jvp", "func.jvp of the same MLP, 200 products (transposed VJPs)", False, _jvps,
               lambda p: _numpy_products(p, forward=True), "a few vjp"),
-    _workload("jacrev_wide", "func.jacrev, wide Jacobian 8x256 (8 reverse walks)", False,
+    _workload("jacrev_wide", "jacrev, wide Jacobian 8x256, 20 times (8 reverse walks)", False,
               _jacobian_runner(func.jacrev), _numpy_jacobian_runner, "< jacfwd_wide"),
-    _workload("jacfwd_wide", "func.jacfwd, wide Jacobian 8x256 (256 forward walks)", False,
+    _workload("jacfwd_wide", "jacfwd, wide Jacobian 8x256, 20 times (256 forward walks)", False,
               _jacobian_runner(func.jacfwd), _numpy_jacobian_runner, "> jacrev_wide"),
-    _workload("jacrev_tall", "func.jacrev, tall Jacobian 256x8 (256 reverse walks)", True,
+    _workload("jacrev_tall", "jacrev, tall Jacobian 256x8, 20 times (256 reverse walks)", True,
               _jacobian_runner(func.jacrev), _numpy_jacobian_runner, "> jacfwd_tall"),
-    _workload("jacfwd_tall", "func.jacfwd, tall Jacobian 256x8 (8 forward walks)", True,
+    _workload("jacfwd_tall", "jacfwd, tall Jacobian 256x8, 20 times (8 forward walks)", True,
               _jacobian_runner(func.jacfwd), _numpy_jacobian_runner, "< jacrev_tall"),
 ]
