@@ -41,8 +41,8 @@ def _make_room(name: str, where: str) -> None:
     del PRIMITIVES[name]  # re-running a notebook cell redefines the op
 
 
-def custom_op(name: str, *vjps: Callable, vjp_any: Callable | None = None
-              ) -> Callable[[Callable], Primitive]:
+def custom_op(name: str, *vjps: Callable, vjp_any: Callable | None = None,
+              differentiable: bool = True) -> Callable[[Callable], Primitive]:
     """Decorator declaring a NumPy forward as a primitive op with its VJP rules.
 
     The same mechanism as the library's ops (``autograd_lite.primitive.primitive``). The forward
@@ -53,7 +53,8 @@ def custom_op(name: str, *vjps: Callable, vjp_any: Callable | None = None
     Python operators and ``F.`` functions (``F.exp``, ``F.sum_to``), never ``np.``: the same
     rule then runs on arrays in a plain backward and on tensors with ``create_graph=True``,
     which is what makes higher derivatives and forward mode (``ag.func.jvp``) work through the
-    op. ``vjp_any(F, argnum, g, ans, *inputs, **params)`` serves ops with any number of inputs.
+    op. ``vjp_any(F, argnum, g, ans, *inputs, **params)`` serves ops with any number of inputs;
+    ``differentiable=False`` declares an op whose output never requires grad (it needs no rules).
 
     The op is registered under ``name`` (``F.<name>`` exists from then on); defining a user op
     of the same name again replaces it, and ValueError is raised for a name of the library's
@@ -62,11 +63,11 @@ def custom_op(name: str, *vjps: Callable, vjp_any: Callable | None = None
 
     def register(forward: Callable) -> Primitive:
         _make_room(name, "custom_op")
-        op = primitive(name, *vjps, vjp_any=vjp_any)(forward)
+        op = primitive(name, *vjps, vjp_any=vjp_any, differentiable=differentiable)(forward)
         op.is_custom = True
         return op
 
-    if not vjps and vjp_any is None:
+    if differentiable and not vjps and vjp_any is None:
         raise TypeError(f"custom_op: {name!r} needs a VJP rule per input (or vjp_any); "
                         f"e.g. custom_op({name!r}, lambda F, g, ans, x: g * ...)")
     return register

@@ -62,6 +62,15 @@ def test_custom_op_redefinition_replaces_it_and_library_names_are_refused(legend
         ag.custom_op("nothing")
 
 
+def test_a_non_differentiable_custom_op_needs_no_rules():
+    op = ag.custom_op("test.parity", differentiable=False)(lambda x: (x % 2 == 0))
+    try:
+        out = op(ag.tensor([1.0, 2.0], requires_grad=True))
+        assert out.numpy().tolist() == [False, True] and not out.requires_grad
+    finally:
+        del PRIMITIVES["test.parity"]
+
+
 class LegendrePolynomial3(ag.Function):
     @staticmethod
     def forward(ctx, input):
