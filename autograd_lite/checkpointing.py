@@ -19,6 +19,7 @@ from .backward import run_backward
 from .clock import TICKS
 from .grad_mode import STATE, enable_grad
 from .primitive import TENSORS, Primitive
+from .primitive import _tag as tag
 from .random import default_generator, use_generator
 from .tensor import Tensor
 
@@ -35,17 +36,18 @@ class _Call:
         self.outside: tuple[Tensor, ...] = ()  # the tensors fn uses from outside, set later
         self.grads: tuple[Any, list[Any]] | None = None  # (the gradient they answer, grads)
 
-    def run(self, tensors: list[Tensor]) -> Any:
-        """``fn`` on ``tensors`` in place of the tensor arguments, replaying the random draws.
+    def run(self, tensors: list[Tensor], replay: bool) -> Any:
+        """``fn`` on ``tensors`` in place of the tensor arguments; ``replay`` the random draws.
 
-        The replay draws from a copy of the generator as it was before the forward pass, so the
-        user's generator is not advanced by the recomputation (PyTorch's ``preserve_rng_state``:
-        its RNG state is forked for the recomputation and restored afterwards).
+        The forward pass draws from the user's generator. The replay in backward draws from a
+        copy of the generator as it was before the forward pass, so the user's generator is not
+        advanced by the recomputation (PyTorch's ``preserve_rng_state``: its RNG state is forked
+        for the recomputation and restored afterwards).
         """
         args = list(self.args)
         for position, tensor in zip(self.positions, tensors):
             args[position] = tensor
-        if self.rng_state is None:
+        if not replay or self.rng_state is None:
             return self.fn(*args, **self.kwargs)
         bit_generator = type(default_generator().bit_generator)()
         bit_generator.state = self.rng_state
@@ -53,7 +55,7 @@ class _Call:
             return self.fn(*args, **self.kwargs)
 
 
-def _outside_tensors(output: Tensor, start: int, own: set[int]) -> list[Tensor]:
+def _outside_tensors(output: Tensor, start: int) -> list[Tensor]:
     """The tensors requiring grad made before tick ``start`` that ``output`` depends on."""
     found: dict[int, Tensor] = {}
     stack = [output]
@@ -65,7 +67,7 @@ def _outside_tensors(output: Tensor, start: int, own: set[int]) -> list[Tensor]:
         seen.add(id(tensor))
         if tensor._seq < start:
             found[id(tensor)] = tensor
-        elif tensor._inputs is not None and id(tensor) not in own:
+        elif tensor._inputs is not None:  # the stand-ins, made after start, are leaves
             stack.extend(x for x in tensor._inputs if isinstance(x, Tensor) and x._requires_grad)
     return sorted(found.values(), key=lambda t: t._seq)
 
@@ -82,7 +84,8 @@ def checkpoint(fn: Callable[..., Tensor], *args: Any, preserve_rng_state: bool =
     the default random generator: random draws from ``ag.default_generator()`` (Dropout,
     ``ag.rand``, inside ``nn.fit(seed=...)`` too) are replayed from a copy of the generator's
     state before the forward pass, and the recomputation leaves the generator where the
-    forward pass left it (``preserve_rng_state=False`` skips this). A generator passed
+    forward pass left it (``preserve_rng_state=False`` skips this, so that a function drawing
+    random numbers fails the check below). A generator passed
     explicitly (``Dropout(generator=g)``) is not replayed; backward then finds a recomputed
     output that differs from the forward's and raises RuntimeError, as it does when ``fn``'s
     parameters changed in place between forward and backward. State that ``fn`` updates
@@ -100,23 +103,18 @@ def checkpoint(fn: Callable[..., Tensor], *args: Any, preserve_rng_state: bool =
     start = next(TICKS)
     stand_ins = [_leaf(args[i]._data) for i in positions]
     with enable_grad():
-        output = _run_first(call, stand_ins)
+        output = call.run(stand_ins, replay=False)
     if not isinstance(output, Tensor):
         raise TypeError(f"checkpoint: {_name(fn)} must return one Tensor, "
                         f"got {type(output).__name__}; checkpoint a function per output")
     if not output._requires_grad:
         return output
-    call.outside = tuple(_outside_tensors(output, start, {id(t) for t in stand_ins}))
+    call.outside = tuple(_outside_tensors(output, start))
     inputs = tuple(args[i] for i in positions) + call.outside
-    return Tensor._from_op(output._data, CHECKPOINT, inputs, {"call": call})
-
-
-def _run_first(call: _Call, stand_ins: list[Tensor]) -> Any:
-    """The forward pass: ``fn`` on leaf stand-ins, drawing from the user's generator."""
-    args = list(call.args)
-    for position, tensor in zip(call.positions, stand_ins):
-        args[position] = tensor
-    return call.fn(*args, **call.kwargs)
+    result = Tensor._from_op(output._data, CHECKPOINT, inputs, {"call": call})
+    if STATE.tagging:  # name scopes, capture_grads and anomaly mode see it as any op output
+        tag(result, CHECKPOINT, inputs)
+    return result
 
 
 def _name(fn: Callable) -> str:
@@ -148,7 +146,7 @@ def _recompute_gradients(g: Any, ans: Any, inputs: tuple, call: _Call) -> list[A
         # through them), fresh leaves otherwise; the walk below stops before both.
         stand_ins = [TENSORS.reshape(x, shape=x.shape) if graph else _leaf(x)
                      for x in arguments]
-        output = call.run(stand_ins)
+        output = call.run(stand_ins, replay=True)
     expected = ans._data if graph else ans
     if not isinstance(output, Tensor) or not np.array_equal(output._data, expected):
         raise RuntimeError(

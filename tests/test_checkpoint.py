@@ -100,3 +100,13 @@ def test_checkpoint_under_no_grad_is_the_plain_call():
 def test_checkpoint_requires_one_tensor_output():
     with pytest.raises(TypeError, match="checkpoint: <lambda> must return one Tensor, got tuple"):
         ag.checkpoint(lambda v: (v, v), ag.ones((2,), requires_grad=True))
+
+
+def test_checkpoint_refuses_parameters_changed_in_place_before_backward():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = ag.checkpoint(lambda v: (v * w).sum(), ag.tensor([3.0, 4.0]))
+    with ag.no_grad():
+        w -= 0.1
+    with pytest.raises(RuntimeError, match="backward: input 0 of 'checkpoint' .* was changed in "
+                                           "place"):
+        y.backward()
