@@ -222,12 +222,12 @@ def _function_vjp(cls: type[Function]) -> Callable[..., Any]:
         if isinstance(g, Tensor):
             if not isinstance(grad, Tensor):
                 raise RuntimeError(
-                    f"{cls.__qualname__}.backward returned a {type(grad).__name__} (not a Tensor) "
-                    f"during a "
-                    f"create_graph=True backward (double backward, ag.func.hessian or forward "
-                    f"mode); these need backward to compute with autograd_lite ops on its "
-                    f"tensor arguments so that its own graph is recorded. Rewrite backward with "
-                    f"tensor ops, or use first-order gradients only")
+                    f"{cls.__qualname__}.backward returned a {type(grad).__name__} (not a "
+                    f"Tensor) during a create_graph=True backward (double backward, "
+                    f"ag.func.hessian or forward mode); these need backward to compute with "
+                    f"autograd_lite ops on its tensor arguments so that its own graph is "
+                    f"recorded. Rewrite backward with tensor ops, or use first-order gradients "
+                    f"only")
             return grad
         return grad._data if isinstance(grad, Tensor) else np.asarray(grad)
 
