@@ -75,3 +75,10 @@ __all__ = [
     "Generator", "bernoulli", "empty", "from_numpy", "full_like", "multinomial", "normal",
     "rand_like", "randint", "randn_like", "randperm",
 ]
+
+# --- function transforms, user ops, checkpointing (issue 14) ---
+from . import func  # noqa: E402 - ag.func.grad, jvp, jacrev, ...; a module, so not in __all__
+from .checkpointing import checkpoint  # noqa: E402
+from .user_ops import Function, FunctionCtx, custom_op  # noqa: E402
+
+__all__ += ["Function", "FunctionCtx", "checkpoint", "custom_op"]  # issue 14

@@ -130,7 +130,8 @@ def _run_hooks(tensor: Tensor, grad: Any, create_graph: bool) -> Any:
 
 def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, *,
                  retain_graph: bool, create_graph: bool,
-                 capture: Sequence[Tensor] | None = None) -> list[Any] | None:
+                 capture: Sequence[Tensor] | None = None, boundary: int = 0
+                 ) -> list[Any] | None:
     """Propagate gradients from ``outputs`` to every tensor they depend on.
 
     Tensors are processed in decreasing creation order (a max-heap on their sequence numbers),
@@ -140,6 +141,9 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, 
     Without ``capture`` the leaf (and retained) gradients are written into ``.grad`` once the
     walk has finished, so a walk that raises changes no ``.grad``; with ``capture``, the
     gradients of the captured tensors are returned instead and no ``.grad`` is touched.
+    Tensors made at or before the tick ``boundary`` end the walk (their gradient can be captured,
+    but their hooks do not run and nothing propagates past them): what ``ag.func`` and
+    ``ag.checkpoint`` use to differentiate a function without walking the graph it was called on.
     """
     F = TENSORS if create_graph else NUMPY
     seeds = _seed_gradients(outputs, grad_outputs, create_graph)
@@ -155,13 +159,14 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, 
         _deliver(out, seed, pending, heap)
     # set_grad_enabled without contextlib's generator, which costs 2 % of a small model's backward
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
+    stop = -boundary  # keys are minus sequence numbers: the walk goes on while key < stop
     try:
         while heap:
             key, tensor = heapq.heappop(heap)
             grad = pending.pop(key)
             if anomaly:
                 check_gathered(tensor, grad, after_hooks=False)
-            if tensor._hooks:
+            if tensor._hooks and key < stop:
                 grad = _run_hooks(tensor, grad, create_graph)
                 if anomaly:
                     check_gathered(tensor, grad, after_hooks=True)
@@ -172,7 +177,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, 
                 leaf_grads.append((tensor, grad, not tensor._hooks))
             elif tensor._retains_grad:
                 retained.append((tensor, grad))
-            if tensor._op is not None:
+            if tensor._op is not None and key < stop:
                 _propagate(tensor, grad, F, create_graph, retain_graph, anomaly, pending, heap)
         if captured is None:
             _write_grads(leaf_grads, retained, create_graph)

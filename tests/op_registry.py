@@ -1424,6 +1424,11 @@ NOT_OPS: dict[str, str] = {
                     "randperm")},
     "empty": "factory", "full_like": "factory",
     "from_numpy": "factory sharing the array's memory (tests/test_torch_methods.py)",
+    # --- function transforms, user ops, checkpointing (issue 14) ---
+    "custom_op": "declares user ops (tests/test_user_ops.py)",
+    "Function": "base class of PyTorch-style user ops (tests/test_user_ops.py)",
+    "FunctionCtx": "the ctx of a Function call", "checkpoint": "recomputes a function in "
+    "backward; its gradients are checked against the plain call (tests/test_checkpoint.py)",
 }
 
 # Names in autograd_lite.linalg.__all__ that have no "linalg.<name>" entry, and why.

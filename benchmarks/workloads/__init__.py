@@ -8,4 +8,10 @@ WORKLOADS: dict[str, Workload] = {
     for module in (xor, moons, mlp, modules, op_chain, scalar_chain)
 }
 
+# --- function transforms and checkpointing (issue 14) ---
+from . import deep_mlp, deep_mlp_checkpoint, transforms  # noqa: E402
+
+WORKLOADS.update({w.name: w for w in transforms.WORKLOADS})
+WORKLOADS.update({m.WORKLOAD.name: m.WORKLOAD for m in (deep_mlp, deep_mlp_checkpoint)})
+
 __all__ = ["SIZES", "WORKLOADS", "Workload"]
