@@ -37,6 +37,7 @@ from .losses import (
     SmoothL1Loss,
 )
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # sequence models (issue 13)
 from .serialization import load, save
 from .training import Callback, EarlyStopping, History, evaluate, fit, predict
 
@@ -51,4 +52,5 @@ __all__ = [
     "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
     "load", "save",
     "Callback", "EarlyStopping", "History", "evaluate", "fit", "predict",
+    "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell",  # sequence models (issue 13)
 ]
