@@ -5,6 +5,7 @@ losses are compositions of primitives, so their gradients (of any order) come fr
 """
 
 from . import data, datasets, functional, init, lr_scheduler, optim, utils
+from .attention import MultiheadAttention  # sequence models (issue 13)
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     ELU,
@@ -40,6 +41,7 @@ from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # sequence models (issue 13)
 from .serialization import load, save
 from .training import Callback, EarlyStopping, History, evaluate, fit, predict
+from .transformer import TransformerEncoderLayer  # sequence models (issue 13)
 
 __all__ = [
     "data", "datasets", "functional", "init", "lr_scheduler", "optim", "utils",
@@ -53,4 +55,5 @@ __all__ = [
     "load", "save",
     "Callback", "EarlyStopping", "History", "evaluate", "fit", "predict",
     "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell",  # sequence models (issue 13)
+    "MultiheadAttention", "TransformerEncoderLayer",  # sequence models (issue 13)
 ]

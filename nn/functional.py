@@ -16,6 +16,7 @@ import autograd_lite as ag
 from autograd_lite import Tensor
 from autograd_lite.tensor import as_input, as_inputs
 
+from .attention import scaled_dot_product_attention  # noqa: F401 - sequence models (issue 13)
 from .conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401 - re-exported as F.conv2d, ...
 from .inputs import layer_input
 
