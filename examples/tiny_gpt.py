@@ -28,7 +28,7 @@ import nn
 import nn.functional as F
 
 FULL = {"block_size": 64, "n_embd": 96, "n_head": 4, "n_layer": 3, "batch_size": 32,
-        "steps": 2500, "lr": 3e-3, "eval_every": 250}
+        "steps": 2000, "lr": 3e-3, "eval_every": 250}
 QUICK = {"block_size": 32, "n_embd": 48, "n_head": 4, "n_layer": 2, "batch_size": 16,
          "steps": 300, "lr": 3e-3, "eval_every": 100}
 PROMPT = "Return the "

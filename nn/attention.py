@@ -137,7 +137,8 @@ class MultiheadAttention(Module):
         super().__init__()
         if num_heads < 1 or embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
-                             f"num_heads ({num_heads})")
+                             f"num_heads ({num_heads}), each head getting embed_dim // "
+                             f"num_heads features; choose a number of heads that divides it")
         if add_bias_kv or add_zero_attn:
             raise ValueError("MultiheadAttention: add_bias_kv and add_zero_attn are not "
                              "supported; leave them False")
@@ -269,8 +270,8 @@ class MultiheadAttention(Module):
                 mask = mask.reshape(batch, self.num_heads, length, source)
             elif mask.shape != (length, source):
                 raise ValueError(f"MultiheadAttention: attn_mask must have shape {(length, source)}"
-                                 f" or {(batch * self.num_heads, length, source)}, got "
-                                 f"{mask.shape}")
+                                 f" (L, S) or {(batch * self.num_heads, length, source)} (N * "
+                                 f"num_heads, L, S), got {mask.shape}")
             masks.append((mask, True))
         if key_padding_mask is not None:
             mask = _mask_value(key_padding_mask, "MultiheadAttention")

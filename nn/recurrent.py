@@ -101,7 +101,11 @@ def _check_state(state: Tensor, expected: tuple[int, ...], what: str, where: str
     if not isinstance(state, Tensor):
         state = ag.tensor(state)
     if state.shape != expected:
-        raise ValueError(f"{where}: expected {what} of shape {expected}, got {state.shape}")
+        layout = ("(num_layers * num_directions, N, hidden_size)" if len(expected) == 3
+                  else "(batch size, hidden_size) or, unbatched, (hidden_size,) for a cell and "
+                       "(num_layers * num_directions, hidden_size) for a sequence")
+        raise ValueError(f"{where}: expected {what} of shape {expected}, got {state.shape}; "
+                         f"the layout is {layout}")
     return state
 
 

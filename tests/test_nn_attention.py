@@ -326,8 +326,8 @@ def test_mha_errors_name_shapes_and_fixes(sequences):
     with pytest.raises(ValueError, match="add_bias_kv and add_zero_attn are not supported"):
         nn.MultiheadAttention(6, 2, add_bias_kv=True)
     module = nn.MultiheadAttention(6, 2).to(np.float64)
-    with pytest.raises(ValueError, match=r"attn_mask must have shape \(4, 5\) or \(6, 4, 5\), "
-                                         r"got \(5, 4\)"):
+    with pytest.raises(ValueError, match=r"attn_mask must have shape \(4, 5\) \(L, S\) or "
+                                         r"\(6, 4, 5\) \(N \* num_heads, L, S\), got \(5, 4\)"):
         module(*sequences, attn_mask=np.zeros((5, 4), bool))
     with pytest.raises(ValueError, match=r"key_padding_mask must have shape \(3, 5\)"):
         module(*sequences, key_padding_mask=np.zeros((5, 3), bool))
