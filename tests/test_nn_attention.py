@@ -385,3 +385,17 @@ def test_encoder_layer_rejects_an_unknown_activation():
     with pytest.raises(ValueError, match="activation must be 'relu', 'gelu' or a callable, got "
                                          "'swish'"):
         nn.TransformerEncoderLayer(6, 2, activation="swish")
+
+
+def test_encoder_layer_gelu_is_pytorchs_exact_form(monkeypatch):
+    """activation='gelu' asks nn.functional.gelu for the exact (erf) form, PyTorch's."""
+    calls = []
+
+    def recording_gelu(x, approximate="none"):
+        calls.append(approximate)
+        return x * 2.0
+    monkeypatch.setattr(F, "gelu", recording_gelu)
+    layer = float64(nn.TransformerEncoderLayer(6, 2, 8, activation="gelu")).eval()
+    x = np.random.default_rng(12).normal(size=(3, 2, 6))
+    assert_close(layer(x).data, np_encoder_layer(layer, x, lambda y: y * 2.0))
+    assert calls == ["none"]

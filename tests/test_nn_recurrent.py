@@ -286,12 +286,14 @@ def test_gradients_match_finite_differences(kind):
     assert ag.gradcheck(loss, [x, *hx_inputs, *parameters], **GRADCHECK_TOLERANCE)
 
 
-def test_cell_gradients_match_finite_differences():
+def test_cell_gradients_of_first_and_second_order_match_finite_differences():
     module = float64(nn.GRUCell(2, 3))
     x = ag.tensor(np.random.default_rng(8).normal(size=(2, 2)), requires_grad=True)
     parameters = [ag.tensor(p.data, requires_grad=True) for p in module.parameters()]
     assert ag.gradcheck(lambda x, *ps: call_with_parameters(module, list(ps), x),
                         [x, *parameters], **GRADCHECK_TOLERANCE)
+    assert ag.gradgradcheck(lambda x, *ps: call_with_parameters(module, list(ps), x),
+                            [x, *parameters], **GRADCHECK_TOLERANCE)
 
 
 # --- errors --------------------------------------------------------------------------------
