@@ -97,9 +97,9 @@ def _reset_uniform(module: Module, hidden_size: int) -> None:
         init.uniform_(param, -bound, bound)
 
 
-def _check_state(state: Tensor, expected: tuple[int, ...], what: str, where: str) -> Tensor:
-    if not isinstance(state, Tensor):
-        state = ag.tensor(state)
+def _check_state(state: Any, expected: tuple[int, ...], what: str, weight: Tensor, where: str
+                 ) -> Tensor:
+    state = layer_input(state, weight, f"{where} {what}")  # the dtype rule of the input
     if state.shape != expected:
         layout = ("(num_layers * num_directions, N, hidden_size)" if len(expected) == 3
                   else "(batch size, hidden_size) or, unbatched, (hidden_size,) for a cell and "
@@ -109,17 +109,17 @@ def _check_state(state: Tensor, expected: tuple[int, ...], what: str, where: str
     return state
 
 
-def _initial_states(hx: Any, mode: _Mode, shape: tuple[int, ...], dtype: Any, where: str
+def _initial_states(hx: Any, mode: _Mode, shape: tuple[int, ...], weight: Tensor, where: str
                     ) -> list[Tensor]:
     """The initial state(s) as checked tensors (zeros when ``hx`` is None): [h] or [h, c]."""
     names = ("h_0", "c_0") if mode.pairs else ("h_0",)
     if hx is None:
-        return [ag.zeros(shape, dtype=dtype) for _ in names]
+        return [ag.zeros(shape, dtype=weight.dtype) for _ in names]
     if mode.pairs and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
         raise TypeError(f"{where}: the initial state must be a pair (h_0, c_0), got "
                         f"{type(hx).__name__}")
     given = hx if mode.pairs else (hx,)
-    return [_check_state(state, shape, name, where) for state, name in zip(given, names)]
+    return [_check_state(state, shape, name, weight, where) for state, name in zip(given, names)]
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ class _CellBase(Module):
                              f"({self.input_size},), got {x.shape}")
         batched = x.ndim == 2
         shape = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
-        states = _initial_states(hx, self.mode, shape, self.weight_ih.dtype, where)
+        states = _initial_states(hx, self.mode, shape, self.weight_ih, where)
         if not batched:
             x, states = x.unsqueeze(0), [s.unsqueeze(0) for s in states]
         gx = F.linear(x, self.weight_ih, self.bias_ih)
@@ -320,7 +320,7 @@ class _RNNBase(Module):
         directions = 2 if self.bidirectional else 1
         state_shape = (directions * self.num_layers, x.shape[1], self.hidden_size)
         given_shape = state_shape if batched else (state_shape[0], self.hidden_size)
-        states = _initial_states(hx, self.mode, given_shape, self.weight_ih_l0.dtype, where)
+        states = _initial_states(hx, self.mode, given_shape, self.weight_ih_l0, where)
         if not batched:
             states = [s.unsqueeze(1) for s in states]
         finals: list[State] = []

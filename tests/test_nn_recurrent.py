@@ -258,9 +258,14 @@ def test_cells_take_one_step_batched_or_not(kind, cell):
                  expected_zero[0] if kind == "lstm" else expected_zero)
 
 
-def test_rnn_keeps_float32():
-    output, h_n = nn.LSTM(3, 4)(np.zeros((2, 1, 3)))
-    assert output.dtype == h_n[0].dtype == np.float32
+def test_rnn_keeps_float32_and_converts_numpy_states_to_it():
+    output, (h_n, c_n) = nn.LSTM(3, 4)(np.zeros((2, 1, 3)), (np.zeros((1, 1, 4)),) * 2)
+    assert output.dtype == h_n.dtype == c_n.dtype == np.float32
+
+
+def test_a_state_tensor_of_another_float_dtype_is_refused():
+    with pytest.raises(TypeError, match="GRU h_0: the input is float64 but the weight"):
+        nn.GRU(3, 4)(np.zeros((2, 1, 3)), ag.zeros(1, 1, 4, dtype=np.float64))
 
 
 # --- gradients -----------------------------------------------------------------------------
