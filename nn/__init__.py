@@ -6,6 +6,7 @@ losses are compositions of primitives, so their gradients (of any order) come fr
 
 from . import data, datasets, functional, init, lr_scheduler, npz_io, optim, utils
 from .activations import Hardtanh, Mish, PReLU
+from .attention import MultiheadAttention  # sequence models (issue 13)
 from .conv import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import AlphaDropout, Dropout1d, Dropout2d
@@ -46,9 +47,11 @@ from .losses import (
 )
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .normalization import GroupNorm, InstanceNorm2d
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # sequence models (issue 13)
 from .resampling import AdaptiveAvgPool2d, Upsample
 from .serialization import load, save
 from .training import Callback, EarlyStopping, History, NonFiniteLossError, evaluate, fit, predict
+from .transformer import TransformerEncoderLayer  # sequence models (issue 13)
 
 __all__ = [
     "data", "datasets", "functional", "init", "lr_scheduler", "optim", "utils",
@@ -66,4 +69,6 @@ __all__ = [
     "Dropout2d", "Unflatten", "KLDivLoss", "MarginRankingLoss", "MultiMarginLoss",
     "TripletMarginLoss", "GroupNorm", "InstanceNorm2d", "AdaptiveAvgPool2d", "Upsample",
     "CosineSimilarity", "PairwiseDistance",
+    "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell",  # sequence models (issue 13)
+    "MultiheadAttention", "TransformerEncoderLayer",  # sequence models (issue 13)
 ]

@@ -19,6 +19,7 @@ from autograd_lite.tensor import as_input, as_inputs
 
 # The names from other files are re-exported as F.conv2d, F.pad, ...
 from .activations import hardtanh, mish, prelu  # noqa: F401 - issue 13
+from .attention import scaled_dot_product_attention  # noqa: F401 - sequence models (issue 13)
 from .conv import avg_pool2d, conv1d, conv2d, conv_transpose2d, max_pool2d  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401 - issue 13
 from .dropout import alpha_dropout, dropout1d, dropout2d, feature_alpha_dropout  # noqa: F401

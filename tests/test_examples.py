@@ -167,3 +167,43 @@ def test_readme_snippets_run_and_print_what_the_readme_says(tmp_path, monkeypatc
     assert namespace["gx"].requires_grad  # "gx is itself differentiable"
     assert_png(tmp_path / "neuron.png")
     assert set(nn.load(tmp_path / "moons.npz")) == set(namespace["model"].state_dict())
+
+
+def test_tiny_gpt_learns_below_the_unigram_baseline_and_draws_a_block(run):
+    results, printed = run("tiny_gpt", "--steps", "100")
+    history = results["history"]
+    assert history["val"][-1] < results["baseline"] - 0.2  # context helps: 2.8 vs 3.2 nats
+    assert history["train"][-1] < history["train"][0]
+    model = results["model"]
+    assert model.lm_head.weight is model.wte.weight  # tied by default
+    assert results["sample"].startswith("Return the ") and len(results["sample"]) == 11 + 80
+    assert "unigram baseline" in printed and "sample:" in printed
+    for figure in results["figures"]:
+        assert_png(figure)
+
+
+def test_char_rnn_lstm_learns_below_the_unigram_baseline(run):
+    results, printed = run("char_rnn", "--steps", "100")
+    assert results["history"]["val"][-1] < results["baseline"] - 0.1
+    keys = list(results["model"].state_dict())
+    assert keys[:3] == ["embed.weight", "lstm.weight_ih_l0", "lstm.weight_hh_l0"]
+    assert keys[-2:] == ["head.weight", "head.bias"]
+    assert results["sample"].startswith("Return the ")
+    assert "LSTM(32, 64, batch_first=True)" in printed
+    assert_png(results["figure"])
+
+
+def test_text_helpers_count_characters_and_the_unigram_baseline(monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    text = importlib.import_module("_text")
+    chars = text.Characters("abca")
+    np.testing.assert_array_equal(chars.encode("cab"), [2, 0, 1])
+    assert chars.decode([1, 2]) == "bc"
+    train = np.array([0, 0, 0, 1])  # add-one counts 4 and 2 of 6
+    assert text.unigram_baseline(train, np.array([0, 1]), 2) == pytest.approx(
+        -(np.log(4 / 6) + np.log(2 / 6)) / 2)
+    x, y = text.random_windows(np.arange(100), 3, 5, np.random.default_rng(0))
+    np.testing.assert_array_equal(y, x + 1)
+    assert x.shape == (3, 5)
+    corpus = text.standard_library_text()
+    assert len(corpus) > 100_000 and set(corpus) <= text.KEPT
