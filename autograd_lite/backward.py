@@ -141,6 +141,10 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, 
     walk has finished, so a walk that raises changes no ``.grad``; with ``capture``, the
     gradients of the captured tensors are returned instead and no ``.grad`` is touched.
     """
+    tracer = STATE.tracer
+    if tracer is not None and tracer.intercepts_backward:  # inside ag.compile: recorded
+        return tracer.backward(outputs, grad_outputs, retain_graph=retain_graph,
+                               create_graph=create_graph, capture=capture)
     F = TENSORS if create_graph else NUMPY
     seeds = _seed_gradients(outputs, grad_outputs, create_graph)
     anomaly = STATE.anomaly

@@ -72,6 +72,8 @@ def get_default_dtype() -> np.dtype:
 def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
     """Convert user data to an array: Python numbers -> default float dtype, arrays keep theirs."""
     if isinstance(data, Tensor):
+        if STATE.tracer is not None:  # inside ag.compile: a traced value cannot be copied out
+            STATE.tracer.refuse_copy(data, where)
         array = data._data
     elif isinstance(data, np.ndarray):
         array = data
@@ -308,6 +310,8 @@ class Tensor:
         array. Otherwise the op is recorded, as PyTorch does, see ``_record_in_place``; a leaf
         that requires grad is refused.
         """
+        if STATE.tracer is not None:  # inside ag.compile: recorded, replayed on every call
+            return STATE.tracer.in_place(self, name, ufunc, other)
         if STATE.grad_enabled and (
                 self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
             if self._requires_grad and self._op is None:
@@ -766,6 +770,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
     Example: ``ag.tensor([[1, 2], [3, 4]], requires_grad=True)``.
     """
     if isinstance(data, Tensor):
+        if STATE.tracer is not None:  # inside ag.compile: a traced value cannot be copied out
+            STATE.tracer.refuse_copy(data, "tensor")
         data = data._data
     if isinstance(data, np.ndarray):
         data = data.copy()

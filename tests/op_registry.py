@@ -588,6 +588,10 @@ NOT_OPS: dict[str, str] = {
     "save_graph": "visualisation of a graph; computes nothing",
     "capture_grads": "records gradients for drawing; computes nothing",
     "GraphvizNotFoundError": "exception class",
+    # --- compile ---
+    "compile": "runs a traced program of registered primitives (tests/test_compile.py)",
+    "opaque": "decorator marking calls a compiled program replays; computes nothing",
+    "CompileError": "exception class",
 }
 
 # Tensor members that do not compute a new tensor from tensors, and why.

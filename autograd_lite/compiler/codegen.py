@@ -1,0 +1,351 @@
+"""Code generation: a ``Trace`` as readable straight-line Python over NumPy arrays.
+
+One line per primitive call, forward then backward, each with a comment naming the op (and the
+module it ran in). Common primitives are written as the NumPy expression a tutorial writes
+(``l1 @ W1``, ``1 / (1 + np.exp(-z))``) when their operands already have the result's dtype;
+every other call goes to the primitive's own NumPy forward (``op_sum_to(g, shape=(4, 1))``), so
+a program computes what the engine computes, op for op. The namespace the code runs in holds
+``np``, those forwards, the constants, the external tensors and the replayed calls.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import keyword
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..backward import _accumulate_leaf_grad
+from ..clock import mark_changed_in_place
+from ..random import default_generator
+from ..tensor import Tensor
+from .trace import Accumulate, Call, Draw, InPlace, Node, SetGrad, Trace, Value
+
+# The primitives written as NumPy expressions; {0}, {1}... are the operands, {axis} & co. the
+# parameters. Each computes exactly what the primitive's forward computes.
+INLINE = {
+    "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
+    "neg": "-{0}", "pow": "{0} ** {1}", "matmul": "{0} @ {1}",
+    "exp": "np.exp({0})", "log": "np.log({0})", "tanh": "np.tanh({0})",
+    "sqrt": "np.sqrt({0})", "square": "np.square({0})", "relu": "np.maximum({0}, 0)",
+    "sigmoid": "1 / (1 + np.exp(-{0}))",
+    "gt": "{0} > {1}", "ge": "{0} >= {1}", "lt": "{0} < {1}", "le": "{0} <= {1}",
+    "where": "np.where({0}, {1}, {2})",
+    "sum": "{0}.sum(axis={axis}, keepdims={keepdims})",
+    "transpose": "{0}.transpose({axes})", "reshape": "{0}.reshape({shape})",
+    "broadcast_to": "np.broadcast_to({0}, {shape})",
+}
+_COMPARISONS = {"gt", "ge", "lt", "le"}
+RESERVED = {"np", "Tensor", "accumulate", "mark_changed_in_place", "default_generator"}
+
+
+class Program:
+    """Generated source plus the functions compiled from it.
+
+    Drop-in programs have ``forward(*arrays) -> (outputs, saved)`` and
+    ``backward(*saved, *seeds) -> grads``; whole-step programs have ``step(*arrays) ->
+    outputs``. ``code`` is the source a person reads.
+    """
+
+    def __init__(self, code: str, namespace: dict[str, Any]) -> None:
+        self.code = code
+        exec(compile(code, "<ag.compile>", "exec"), namespace)  # our own generated source
+        self.forward = namespace.get("forward")
+        self.backward = namespace.get("backward")
+        self.step = namespace.get("step")
+
+
+def literal(value: Any) -> str | None:
+    """Python source for a parameter or number (None when it has none, e.g. an array)."""
+    if value is None or isinstance(value, (bool, str)) or type(value) is int:
+        return repr(value)
+    if type(value) is float:
+        return repr(value) if math.isfinite(value) else f"float('{value}')"
+    if isinstance(value, (np.integer, np.floating)) and np.isfinite(value):
+        return literal(value.item())
+    if isinstance(value, tuple):
+        parts = [literal(v) for v in value]
+        if any(p is None for p in parts):
+            return None
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    if isinstance(value, slice):
+        parts = [literal(v) for v in (value.start, value.stop, value.step)]
+        return None if None in parts else f"slice({', '.join(parts)})"
+    if value is Ellipsis:
+        return "..."
+    if isinstance(value, np.dtype):
+        return f"np.{value.name}" if hasattr(np, value.name) else None
+    return None
+
+
+class _Writer:
+    """Names, namespace and lines of one program being written."""
+
+    def __init__(self, trace: Trace, arg_names: Sequence[str]) -> None:
+        self.trace = trace
+        self.used = set(RESERVED)
+        self.namespace: dict[str, Any] = {"np": np, "Tensor": Tensor,
+                                          "accumulate": _accumulate,
+                                          "mark_changed_in_place": mark_changed_in_place,
+                                          "default_generator": default_generator}
+        self.names: dict[int, str] = {}
+        self.tensor_names: dict[int, str] = {}
+        self.counter = 0
+        for value, name in zip(trace.args, arg_names):
+            self.names[id(value)] = self.fresh(name)
+
+    def fresh(self, base: str) -> str:
+        base = re.sub(r"\W", "_", base) or "v"
+        if base[0].isdigit() or keyword.iskeyword(base):
+            base = "v_" + base
+        name, n = base, 2
+        while name in self.used:
+            name, n = f"{base}_{n}", n + 1
+        self.used.add(name)
+        return name
+
+    def bind(self, base: str, obj: Any) -> str:
+        name = self.fresh(base)
+        self.namespace[name] = obj
+        return name
+
+    def name(self, value: Any) -> str:
+        """The expression of an operand: a variable name, or a literal number."""
+        if not isinstance(value, Value):
+            text = literal(value)
+            return f"({text})" if text.startswith("-") else text
+        known = self.names.get(id(value))
+        if known is not None:
+            return known
+        if value.kind == "const":
+            name = self.bind("const", value.source)
+        elif value.kind == "external":
+            name = self.fresh(value.name or "param")
+        elif value.kind == "grad":
+            name = self.fresh("grad_" + self.name(value.source))
+        elif value.kind == "seed":
+            name = self.fresh(f"grad_{self.name(self.trace.outputs[value.source])}")
+        else:
+            node = value.node
+            prim = node.prim if isinstance(node.prim, str) else node.prim.name
+            self.counter += 1
+            name = self.fresh(value.name or f"{prim}_{self.counter}")
+        self.names[id(value)] = name
+        return name
+
+    def tensor(self, value: Value) -> str:
+        """The name of the tensor of an external Value (``_W0``), or of an argument."""
+        if value.kind == "arg":
+            return f"_args[{value.source}]"
+        known = self.tensor_names.get(id(value))
+        if known is None:
+            known = self.tensor_names[id(value)] = self.bind("_" + self.name(value),
+                                                             value.source)
+        return known
+
+    def expression(self, node: Node) -> str:
+        """The right-hand side of ``node``'s line."""
+        operands = [self.name(v) for v in node.inputs]
+        if isinstance(node.prim, str):  # detach: the same array
+            return operands[0]
+        if isinstance(node.prim, Draw):
+            source = ("default_generator()" if node.prim.generator is None
+                      else self.bind("generator", node.prim.generator))
+            return f"{source}.{node.prim.method}({literal(node.params['size'])})"
+        prim, out = node.prim, node.out
+        params = {k: literal(v) for k, v in node.params.items()}
+        for key, text in params.items():
+            if text is None:
+                params[key] = self.bind(f"{prim.name}_{key}", node.params[key])
+        template = INLINE.get(prim.name)
+        if template is not None and _keeps_dtype(node):
+            return template.format(*operands, **params)
+        forward = self.namespace.get(f"op_{prim.name}")
+        if forward is not prim.forward:
+            forward = self.bind(f"op_{prim.name}", prim.forward)
+        else:
+            forward = f"op_{prim.name}"
+        call = f"{forward}({', '.join(operands + [f'{k}={v}' for k, v in params.items()])})"
+        values = [v for v in node.inputs if isinstance(v, Value)]
+        if (out.dtype.kind == "f" and "dtype" not in node.params
+                and any(v.dtype != out.dtype for v in values)):
+            call = f"np.asarray({call}).astype(np.{out.dtype.name}, copy=False)"
+        return call
+
+    def comment(self, node: Node) -> str:
+        prim = node.prim if isinstance(node.prim, str) else node.prim.name
+        where = f" in {node.scope}" if node.scope else ""
+        return f"{prim}{where}"
+
+
+def _keeps_dtype(node: Node) -> bool:
+    """Whether NumPy's own dtype rule gives the traced dtype (so the inline form is exact)."""
+    out = node.out.dtype
+    values = [v for v in node.inputs if isinstance(v, Value)]
+    if node.prim.name in _COMPARISONS:
+        return len({v.dtype for v in values}) <= 1
+    for index, v in enumerate(values):
+        if v.dtype != out and not (node.prim.name == "where" and index == 0
+                                   and v.dtype.kind == "b"):
+            return False
+    return True
+
+
+def _accumulate(leaf: Tensor, grad: Any) -> None:
+    """``backward()``'s accumulation into ``leaf.grad``, adopting a fresh array as it does."""
+    private = type(grad) is np.ndarray and grad.base is None
+    _accumulate_leaf_grad(leaf, grad, False, private)
+
+
+def live_steps(steps: Sequence[Any], needed: Sequence[Any]) -> list[Any]:
+    """Drop the op calls whose results nothing needs (dead values)."""
+    live = {id(v) for v in needed if isinstance(v, Value)}
+    kept = []
+    for step in reversed(steps):
+        if isinstance(step, Node):
+            if id(step.out) not in live:
+                continue
+            live.update(id(v) for v in step.inputs if isinstance(v, Value))
+        else:
+            for v in (getattr(step, "grad", None), getattr(step, "value", None),
+                      getattr(step, "other", None), getattr(step, "target", None)):
+                if isinstance(v, Value):
+                    live.add(id(v))
+        kept.append(step)
+    kept.reverse()
+    return kept
+
+
+def argument_names(fn: Callable, count: int) -> list[str]:
+    """The names of ``fn``'s first ``count`` positional parameters (``arg0``... otherwise)."""
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return [params[i] if i < len(params) else f"arg{i}" for i in range(count)]
+
+
+def _header(trace: Trace, title: str) -> list[str]:
+    return [f"# ag.compile({trace.name}): {title}",
+            "# generated from the trace of one call; one line per primitive, forward then "
+            "backward"]
+
+
+def _emit_nodes(writer: _Writer, nodes: Sequence[Node], lines: list[str]) -> None:
+    phase = None
+    for node in nodes:
+        if node.phase != phase:
+            phase = node.phase
+            lines.append(f"    # --- {phase} ---")
+        lines.append(f"    {writer.name(node.out)} = {writer.expression(node)}"
+                     f"  # {writer.comment(node)}")
+
+
+def drop_in(trace: Trace, fn: Callable) -> tuple[Program, list[Value]]:
+    """The forward and backward functions of a program used as one node of the graph."""
+    args = list(trace.args)
+    writer = _Writer(trace, argument_names(fn, len(trace.args)))
+    needed = list(trace.outputs) + [g for g in trace.grads if g is not None]
+    steps = live_steps([s for s in trace.steps if isinstance(s, Node)], needed)
+    forward_nodes = [n for n in steps if n.phase == "forward"]
+    backward_nodes = [n for n in steps if n.phase == "backward"]
+    made_in_backward = {id(n.out) for n in backward_nodes}
+    saved: list[Value] = []
+    seen: set[int] = set()
+    for v in [v for n in backward_nodes for v in n.inputs] + list(trace.grads):
+        if (isinstance(v, Value) and id(v) not in made_in_backward and id(v) not in seen
+                and v.kind not in ("const", "seed")):
+            seen.add(id(v))
+            saved.append(v)
+    inputs = [writer.name(v) for v in args + trace.externals]
+    lines = _header(trace, "a drop-in node (forward, then the backward its VJP runs)")
+    lines.append(f"def forward({', '.join(inputs)}):")
+    _emit_nodes(writer, forward_nodes, lines)
+    outputs = [writer.name(v) for v in trace.outputs]
+    kept = "".join(writer.name(v) + ", " for v in saved)
+    lines.append(f"    return ({', '.join(outputs)},), ({kept})")
+    lines.append("")
+    seeds = [writer.name(v) for v in trace.seeds]
+    lines.append(f"def backward({', '.join([writer.name(v) for v in saved] + seeds)}):")
+    _emit_nodes(writer, backward_nodes, lines)
+    grads = [writer.name(g) for g in trace.grads]
+    lines.append(f"    return ({''.join(g + ', ' for g in grads)})")
+    return Program("\n".join(lines) + "\n", writer.namespace), saved
+
+
+def whole_step(trace: Trace, fn: Callable) -> Program:
+    """One function that runs a whole traced step, side effects included."""
+    writer = _Writer(trace, argument_names(fn, len(trace.args)))
+    steps = live_steps(trace.steps, trace.outputs)
+    lines = _header(trace, "a whole step (forward, backward, updates)")
+    lines.append(f"def step(_args, {', '.join(writer.name(v) for v in trace.args)}):")
+    fresh: dict[int, Value] = {}  # the externals and .grads loaded since the last change
+    phase = None
+
+    def read(value: Any) -> None:
+        """Load an external's array (or a .grad's) before its first use in this stretch."""
+        if not isinstance(value, Value) or id(value) in fresh:
+            return
+        if value.kind == "external":
+            lines.append(f"    {writer.name(value)} = {writer.tensor(value)}._data")
+        elif value.kind == "grad":
+            lines.append(f"    {writer.name(value)} = {writer.tensor(value.source)}.grad._data")
+        else:
+            return
+        fresh[id(value)] = value
+
+    def forget_grads_of(leaf: Value) -> None:
+        for key, value in list(fresh.items()):
+            if value.kind == "grad" and value.source is leaf:
+                del fresh[key]
+
+    for step in steps:
+        if isinstance(step, Node):
+            for v in step.inputs:
+                read(v)
+            if step.phase != phase:
+                phase = step.phase
+                lines.append(f"    # --- {phase} ---")
+            lines.append(f"    {writer.name(step.out)} = {writer.expression(step)}"
+                         f"  # {writer.comment(step)}")
+        elif isinstance(step, Accumulate):
+            read(step.grad)
+            lines.append(f"    accumulate({writer.tensor(step.leaf)}, {writer.name(step.grad)})"
+                         f"  # .grad of {writer.name(step.leaf)}, as backward() adds it")
+            forget_grads_of(step.leaf)
+        elif isinstance(step, SetGrad):
+            target = writer.tensor(step.leaf)
+            if step.value is None:
+                lines.append(f"    {target}.grad = None")
+            else:
+                read(step.value)
+                lines.append(f"    {target}.grad = Tensor._from_op(np.array("
+                             f"{writer.name(step.value)}))")
+            forget_grads_of(step.leaf)
+        elif isinstance(step, InPlace):
+            read(step.other)
+            read(step.target)
+            array = writer.name(step.target)
+            owner = (writer.tensor(step.target) if step.target.kind == "external"
+                     else f"{writer.tensor(step.target.source)}.grad")
+            ufunc = (f"np.{step.ufunc.__name__}" if getattr(np, step.ufunc.__name__, None)
+                     is step.ufunc else writer.bind("ufunc", step.ufunc))
+            lines.append(f"    {ufunc}({array}, {writer.name(step.other)}, out={array})"
+                         f"  # {step.name}")
+            lines.append(f"    mark_changed_in_place({owner}, {step.name + ' (in place)'!r})")
+        elif isinstance(step, Call):
+            call = writer.bind("call", functools.partial(step.function, *step.args,
+                                                         **step.kwargs))
+            lines.append(f"    {call}()  # {step.function.__qualname__}(), replayed")
+            fresh.clear()
+    for v in trace.outputs:
+        read(v)
+    lines.append(f"    return ({''.join(writer.name(v) + ', ' for v in trace.outputs)})")
+    return Program("\n".join(lines) + "\n", writer.namespace)
+

@@ -1,0 +1,162 @@
+"""The compiled function: a small cache of programs keyed by the inputs' shapes and dtypes.
+
+``Compiled.__call__`` looks the call up (shapes, dtypes and requires_grad of the tensor
+arguments, the values of number arguments, grad mode, and the ``training`` flag of every module
+the trace went through), traces on a miss (``trace``), generates the program (``codegen``) and
+runs it. A drop-in program's outputs are ordinary tensors recorded as outputs of one primitive
+named after the function, whose VJP runs the generated backward once for all its inputs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..grad_mode import STATE
+from ..primitive import NUMPY, Primitive
+from ..tensor import Tensor, get_default_dtype
+from . import codegen
+from .trace import CompileError, Trace, Tracer
+
+CACHE_SIZE = 8
+
+
+def _key_of(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return ("tensor", value._data.shape, value._data.dtype.str, value._requires_grad)
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, value.dtype.str)
+    if value is None or type(value) in (bool, int, float, str):
+        return ("value", type(value).__name__, value)
+    return ("object", id(value))
+
+
+class _Entry:
+    """One traced program and what it needs to run."""
+
+    def __init__(self, trace: Trace, fn: Callable, returned_tuple: bool, pinned: list) -> None:
+        self.trace = trace
+        self.returned_tuple = returned_tuple
+        self.pinned = pinned  # the objects whose ids are in the key stay alive
+        self.arg_positions = [v.source for v in trace.args]
+        self.externals = [v.source for v in trace.externals]
+        if trace.whole_step:
+            self.program = codegen.whole_step(trace, fn)
+            self.saved = []
+        else:
+            self.program, self.saved = codegen.drop_in(trace, fn)
+        self.prim = Primitive(getattr(fn, "__name__", "compiled"), self.program.forward,
+                              vjp_any=self._vjp)
+        self.seed_of_output = {v.source: i for i, v in enumerate(trace.seeds)}
+        self.output_requires_grad = [v.requires_grad for v in trace.outputs]
+
+    def guards_hold(self) -> bool:
+        return all(getattr(obj, attr) == value for obj, attr, value in self.trace.guards)
+
+    def run(self, args: tuple) -> Any:
+        arrays = [args[i]._data if isinstance(args[i], Tensor) else args[i]
+                  for i in self.arg_positions]
+        if self.program.step is not None:
+            outputs = [Tensor._from_op(np.asarray(o))
+                       for o in self.program.step(args, *arrays)]
+        else:
+            outputs = self._run_drop_in(args, arrays)
+        return tuple(outputs) if self.returned_tuple else outputs[0]
+
+    def _run_drop_in(self, args: tuple, arrays: list) -> list[Tensor]:
+        values, saved = self.program.forward(*arrays, *[t._data for t in self.externals])
+        trace = self.trace
+        if not trace.grads:
+            return [Tensor._from_op(np.asarray(v)) for v in values]
+        inputs = tuple(args[v.source] if v.kind == "arg" else v.source
+                       for v in trace.grad_inputs)
+        call = _Call(self, saved)
+        return [Tensor._from_op(np.asarray(v), self.prim, inputs, {"call": call, "output": i})
+                if needs else Tensor._from_op(np.asarray(v))
+                for i, (v, needs) in enumerate(zip(values, self.output_requires_grad))]
+
+    def _vjp(self, F: Any, argnum: int, g: Any, ans: Any, *inputs: Any, call: _Call,
+             output: int) -> Any:
+        if F is not NUMPY:
+            raise CompileError(
+                f"compile: backward(create_graph=True) through the compiled "
+                f"'{self.prim.name}' is not supported (its backward is generated NumPy code, "
+                f"not recorded ops); call the function without ag.compile where you need "
+                f"higher derivatives")
+        return call.gradients(output, g)[argnum]
+
+
+class _Call:
+    """One call of a drop-in program: its saved values, and the gradients of its last VJP."""
+
+    __slots__ = ("entry", "saved", "last")
+
+    def __init__(self, entry: _Entry, saved: tuple) -> None:
+        self.entry, self.saved, self.last = entry, saved, None
+
+    def gradients(self, output: int, g: Any) -> tuple:
+        """Every input's gradient for the gradient ``g`` of output ``output`` (run once)."""
+        if self.last is not None and self.last[0] == output and self.last[1] is g:
+            return self.last[2]
+        seeds = [np.zeros(v.shape, v.dtype) for v in self.entry.trace.seeds]
+        seeds[self.entry.seed_of_output[output]] = g
+        grads = self.entry.program.backward(*self.saved, *seeds)
+        self.last = (output, g, grads)
+        return grads
+
+
+class Compiled:
+    """``ag.compile(fn)``: ``fn`` traced once per kind of input, then run as generated code.
+
+    ``trace_count`` counts the traces so far; ``code`` is the source of the latest program.
+    """
+
+    def __init__(self, fn: Callable, cache_size: int = CACHE_SIZE) -> None:
+        if not callable(fn):
+            raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.cache_size = cache_size
+        self.trace_count = 0
+        self._cache: dict[Any, _Entry] = {}
+        self._latest: _Entry | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.tracer is not None:  # called inside another compiled function: inlined
+            return self.fn(*args, **kwargs)
+        key = (STATE.grad_enabled, get_default_dtype().str, tuple(map(_key_of, args)),
+               tuple((k, _key_of(v)) for k, v in sorted(kwargs.items())))
+        entry = self._cache.get(key)
+        if entry is None or not entry.guards_hold():
+            entry = self._trace(key, args, kwargs)
+        return entry.run(args)
+
+    def _trace(self, key: Any, args: tuple, kwargs: dict) -> _Entry:
+        name = getattr(self.fn, "__name__", "compiled")
+        tracer = Tracer(name)
+        result = tracer.run(self.fn, args, kwargs)
+        trace = tracer.finish(result, STATE.grad_enabled)
+        entry = _Entry(trace, self.fn, isinstance(result, tuple),
+                       [a for a in list(args) + list(kwargs.values())
+                        if _key_of(a)[0] == "object"])
+        self.trace_count += 1
+        if len(self._cache) >= self.cache_size:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = entry
+        self._latest = entry
+        return entry
+
+    @property
+    def code(self) -> str:
+        """The generated source of the latest program (RuntimeError before the first call)."""
+        if self._latest is None:
+            raise RuntimeError(f"compile: '{getattr(self.fn, '__name__', 'fn')}' has not been "
+                               f"called yet, so there is no code; call it once first")
+        return self._latest.program.code
+
+    def __repr__(self) -> str:
+        return (f"<ag.compile({getattr(self.fn, '__qualname__', self.fn)}): "
+                f"{len(self._cache)} programs, traced {self.trace_count} times>")

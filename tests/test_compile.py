@@ -1,0 +1,282 @@
+"""ag.compile: traced programs give the eager numbers, and refuse what they cannot replay."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+import nn
+
+X_XOR = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
+Y_XOR = np.array([[0], [1], [1], [0]], dtype=np.float64)
+
+
+def _xor_weights():
+    random = np.random.RandomState(1)
+    return [ag.tensor(2 * random.random_sample((3, 4)) - 1, requires_grad=True),
+            ag.tensor(2 * random.random_sample((4, 1)) - 1, requires_grad=True)]
+
+
+def _xor_loss(W0, W1):
+    def loss_of(x, y):
+        l1 = (x @ W0).sigmoid()
+        l2 = (l1 @ W1).sigmoid()
+        return 0.5 * ((y - l2) ** 2).sum()
+    return loss_of
+
+
+# --- drop-in: a compiled forward is one node of the graph ------------------------------------
+
+
+def test_compiled_loss_and_gradients_equal_eager_exactly():
+    W0, W1 = _xor_weights()
+    loss_of = _xor_loss(W0, W1)
+    x, y = ag.tensor(X_XOR), ag.tensor(Y_XOR)
+    eager = loss_of(x, y)
+    eager.backward()
+    expected = [W0.grad.numpy().copy(), W1.grad.numpy().copy()]
+    W0.grad = W1.grad = None
+    compiled = ag.compile(loss_of)
+    loss = compiled(x, y)
+    loss.backward()
+    assert loss.item() == eager.item()
+    np.testing.assert_array_equal(W0.grad.numpy(), expected[0])
+    np.testing.assert_array_equal(W1.grad.numpy(), expected[1])
+
+
+def test_closure_parameters_are_read_on_every_call():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    compiled = ag.compile(lambda x: (x * w).sum())
+    x = ag.tensor([3.0, 4.0])
+    assert compiled(x).item() == 11.0
+    with ag.no_grad():
+        w.mul_(10.0)
+    assert compiled(x).item() == 110.0
+    assert compiled.trace_count == 1
+
+
+def test_compiled_node_is_named_after_the_function_and_reaches_argument_gradients():
+    def scaled_square(x):
+        return (x * x * 3.0).sum()
+    x = ag.tensor([1.0, -2.0], requires_grad=True)
+    out = ag.compile(scaled_square)(x)
+    assert out.op_name == "scaled_square"
+    out.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, -12.0])  # d(3x^2)/dx = 6x
+
+
+def test_other_shapes_trace_again_and_same_shapes_do_not():
+    compiled = ag.compile(lambda x: x.tanh().sum())
+    compiled(ag.tensor([1.0, 2.0]))
+    compiled(ag.tensor([3.0, 4.0]))
+    assert compiled.trace_count == 1
+    assert compiled(ag.tensor([[1.0], [2.0]])).item() == pytest.approx(np.tanh([1, 2]).sum())
+    assert compiled.trace_count == 2
+    compiled(ag.tensor([1.0, 2.0], requires_grad=True))
+    assert compiled.trace_count == 3
+
+
+def test_tuple_outputs_each_carry_their_gradient():
+    def two(x):
+        return (x * 2.0).sum(), (x * x).sum()
+    x = ag.tensor([1.0, 3.0], requires_grad=True)
+    doubled, squared = ag.compile(two)(x)
+    squared.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 6.0])
+    doubled.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_code_names_values_after_the_users_variables_and_comments_each_op():
+    W0, W1 = _xor_weights()
+    compiled = ag.compile(_xor_loss(W0, W1))
+    compiled(ag.tensor(X_XOR), ag.tensor(Y_XOR))
+    code = compiled.code
+    assert "l1 = 1 / (1 + np.exp(-" in code
+    assert "def forward(x, y, W0, W1):" in code
+    assert "grad_W0 = " in code and "grad_l1 = " in code
+    assert "# matmul" in code and "# sigmoid" in code
+    assert code.index("def forward") < code.index("def backward")
+
+
+def test_code_before_the_first_call_raises():
+    with pytest.raises(RuntimeError, match="has not been called yet"):
+        _ = ag.compile(lambda x: x).code
+
+
+def test_create_graph_through_a_compiled_node_raises_clearly():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    out = ag.compile(lambda v: (v * v).sum())(x)
+    with pytest.raises(ag.CompileError, match="create_graph=True.*not supported"):
+        ag.grad(out, x, create_graph=True)
+
+
+# --- whole steps: backward, optimizer and in-place updates inside ---------------------------
+
+
+def _train_xor(step_factory, compiled, steps):
+    W0, W1 = _xor_weights()
+    step = step_factory(W0, W1)
+    step = ag.compile(step) if compiled else step
+    x, y = ag.tensor(X_XOR), ag.tensor(Y_XOR)
+    for _ in range(steps):
+        loss = step(x, y)
+    return loss.item(), W0.numpy().copy(), W1.numpy().copy(), step
+
+
+def _manual_sgd_step(W0, W1):
+    loss_of = _xor_loss(W0, W1)
+
+    def step(x, y):
+        loss = loss_of(x, y)
+        loss.backward()
+        with ag.no_grad():
+            W0.sub_(W0.grad)
+            W1.sub_(W1.grad)
+        W0.grad = W1.grad = None
+        return loss
+    return step
+
+
+def test_whole_step_with_manual_updates_follows_eager_for_thousands_of_steps():
+    eager = _train_xor(_manual_sgd_step, False, 2000)
+    compiled = _train_xor(_manual_sgd_step, True, 2000)
+    assert compiled[0] == eager[0]
+    np.testing.assert_array_equal(compiled[1], eager[1])
+    np.testing.assert_array_equal(compiled[2], eager[2])
+    assert compiled[3].trace_count == 1
+    assert "accumulate(" in compiled[3].code and "np.subtract(" in compiled[3].code
+
+
+def _model_run(compiled, optimizer, steps=300, dropout=0.0):
+    ag.manual_seed(0)
+    layers = [nn.Linear(3, 8), nn.Tanh()]
+    if dropout:
+        layers.append(nn.Dropout(dropout))
+    model = nn.Sequential(*layers, nn.Linear(8, 1), nn.Sigmoid())
+    model.to(np.float64)
+    opt = optimizer(model.parameters())
+
+    def train_step(x, y):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    step = ag.compile(train_step) if compiled else train_step
+    x, y = ag.tensor(X_XOR), ag.tensor(Y_XOR)
+    losses = [step(x, y).item() for _ in range(steps)]
+    return losses, [p.numpy().copy() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("optimizer", [
+    lambda ps: nn.optim.SGD(ps, lr=0.5, momentum=0.9),
+    lambda ps: nn.optim.Adam(ps, lr=0.01),
+])
+def test_whole_step_with_an_optimizer_equals_eager(optimizer):
+    eager_losses, eager_params = _model_run(False, optimizer)
+    losses, params = _model_run(True, optimizer)
+    assert losses == eager_losses
+    for ours, theirs in zip(params, eager_params):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_dropout_masks_are_fresh_on_every_call_and_equal_eagers():
+    eager_losses, eager_params = _model_run(False, lambda ps: nn.optim.SGD(ps, lr=0.1), 50,
+                                            dropout=0.5)
+    losses, params = _model_run(True, lambda ps: nn.optim.SGD(ps, lr=0.1), 50, dropout=0.5)
+    assert len(set(losses)) > 1
+    assert losses == eager_losses
+    for ours, theirs in zip(params, eager_params):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_switching_a_module_to_eval_traces_again():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    compiled = ag.compile(lambda x: model(x).sum())
+    x = ag.ones(4, 2)
+    compiled(x)
+    model.eval()
+    expected = model(x).sum().item()
+    assert compiled(x).item() == pytest.approx(expected)
+    assert compiled.trace_count == 2
+
+
+# --- what a program cannot replay raises, naming the line ---------------------------------
+
+
+@pytest.mark.parametrize("read", [
+    lambda t: t.item(), lambda t: t.numpy(), lambda t: bool(t.sum() > 0), lambda t: t.data,
+    lambda t: float(t), lambda t: f"{t:.3f}",
+])
+def test_reading_a_traced_value_raises_naming_the_line(read):
+    def fn(x):
+        total = (x * 2.0).sum()
+        read(total)
+        return total
+    with pytest.raises(ag.CompileError, match=r"traced inside 'fn' \(shape \(\)\) at .*"
+                                              r"test_compile.py:\d+.*move this out"):
+        ag.compile(fn)(ag.tensor([1.0, 2.0]))
+
+
+def test_an_if_on_a_traced_value_raises_instead_of_freezing_the_branch():
+    def fn(x):
+        if x.sum() > 0:
+            return x * 2.0
+        return x * 3.0
+    with pytest.raises(ag.CompileError, match="bool"):
+        ag.compile(fn)(ag.tensor([1.0]))
+
+
+def test_an_in_place_write_a_program_cannot_replay_raises():
+    buffer = ag.zeros(2)
+
+    def fn(x):
+        buffer.fill_(1.0)
+        return x * 2.0
+    with pytest.raises(ag.CompileError, match="Tensor.fill_ changed a tensor of shape "
+                                              r"\(2,\) in place"):
+        ag.compile(fn)(ag.tensor([1.0, 2.0]))
+
+
+def test_copying_a_traced_value_into_a_new_tensor_raises():
+    with pytest.raises(ag.CompileError, match="would freeze"):
+        ag.compile(lambda x: ag.tensor(x * 2.0))(ag.tensor([1.0]))
+
+
+def test_returning_a_number_raises():
+    with pytest.raises(ag.CompileError, match="returned a float"):
+        ag.compile(lambda x: 1.0)(ag.tensor([1.0]))
+
+
+def test_a_tensor_with_a_graph_from_outside_must_be_an_argument():
+    h = ag.tensor([1.0], requires_grad=True) * 2.0
+    with pytest.raises(ag.CompileError, match="pass it as an argument"):
+        ag.compile(lambda x: x * h)(ag.tensor([1.0]))
+
+
+def test_a_failed_trace_leaves_gradients_as_they_were():
+    w = ag.tensor([1.0], requires_grad=True)
+    w.grad = ag.tensor([5.0])
+
+    def step(x):
+        (x * w).sum().backward()
+        w.grad.item()
+        return x
+    with pytest.raises(ag.CompileError):
+        ag.compile(step)(ag.tensor([1.0]))
+    np.testing.assert_array_equal(w.grad.numpy(), [5.0])
+
+
+def test_a_whole_step_fills_the_grad_of_arguments_that_require_grad():
+    def step(x):
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+    compiled = ag.compile(step)
+    for _ in range(2):
+        x = ag.tensor([1.0, -3.0], requires_grad=True)
+        compiled(x)
+        np.testing.assert_array_equal(x.grad.numpy(), [2.0, -6.0])
