@@ -280,3 +280,45 @@ def test_a_whole_step_fills_the_grad_of_arguments_that_require_grad():
         x = ag.tensor([1.0, -3.0], requires_grad=True)
         compiled(x)
         np.testing.assert_array_equal(x.grad.numpy(), [2.0, -6.0])
+
+
+def test_rewritten_whole_step_matches_the_unrewritten_program_exactly():
+    def run(rewrite):
+        W0, W1 = _xor_weights()
+        step = ag.compile(_manual_sgd_step(W0, W1), rewrite=rewrite)
+        x, y = ag.tensor(X_XOR), ag.tensor(Y_XOR)
+        losses = [step(x, y).item() for _ in range(200)]
+        return losses, W0.numpy().copy(), step.code
+    rewritten, plain = run(True), run(False)
+    assert rewritten[0] == plain[0]
+    np.testing.assert_array_equal(rewritten[1], plain[1])
+    assert "** 1" in plain[2] and "** 1" not in rewritten[2]  # x ** 1 is x
+    assert "np.broadcast_to" in plain[2] and "np.broadcast_to" not in rewritten[2]  # folded
+
+
+def test_rewritten_drop_in_gradients_match_the_unrewritten_program_exactly():
+    grads = []
+    for rewrite in (True, False):
+        W0, W1 = _xor_weights()
+        ag.compile(_xor_loss(W0, W1), rewrite=rewrite)(ag.tensor(X_XOR),
+                                                        ag.tensor(Y_XOR)).backward()
+        grads.append((W0.grad.numpy(), W1.grad.numpy()))
+    np.testing.assert_array_equal(grads[0][0], grads[1][0])
+    np.testing.assert_array_equal(grads[0][1], grads[1][1])
+
+
+def test_xor_example_shows_the_generated_step():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "examples" / "xor_11_lines.py"
+    spec = importlib.util.spec_from_file_location("xor_11_lines", path)
+    module = importlib.util.module_from_spec(spec)
+    import sys
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    code = module.compiled_step_code()
+    assert "l1 = 1 / (1 + np.exp(-" in code and "grad_syn0 = " in code
+    assert "accumulate(_syn0, grad_syn0)" in code

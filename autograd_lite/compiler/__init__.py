@@ -23,7 +23,8 @@ from .compiled import Compiled
 from .trace import CompileError
 
 
-def compile(fn: Callable, *, cache_size: int = 8) -> Compiled:  # noqa: A001 - ag.compile
+def compile(fn: Callable, *, cache_size: int = 8, rewrite: bool = True  # noqa: A001
+            ) -> Compiled:
     """Compile ``fn`` (tensors and numbers in, a tensor or a tuple of tensors out).
 
     The first call with a given kind of input (shapes, dtypes, requires_grad of the tensors,
@@ -39,9 +40,11 @@ def compile(fn: Callable, *, cache_size: int = 8) -> Compiled:  # noqa: A001 - a
     Raises CompileError (a RuntimeError) when ``fn`` reads a traced value (``.item()``,
     ``.numpy()``, ``.data``, ``bool()``, an ``if`` on a tensor), changes a tensor in place in a
     way a program cannot replay, or returns something other than tensors; and for
-    ``backward(create_graph=True)`` through a compiled function.
+    ``backward(create_graph=True)`` through a compiled function. ``rewrite=False`` skips the
+    rewrites (``compiler/rewrites.py``), which never change the numbers; ``cache_size`` is how
+    many programs are kept.
     """
-    return Compiled(fn, cache_size=cache_size)
+    return Compiled(fn, cache_size=cache_size, rewrite=rewrite)
 
 
 def opaque(run_when_traced: bool = False) -> Callable[[Callable], Callable]:

@@ -196,9 +196,10 @@ def _keeps_dtype(node: Node) -> bool:
     return True
 
 
-def _accumulate(leaf: Tensor, grad: Any) -> None:
-    """``backward()``'s accumulation into ``leaf.grad``, adopting a fresh array as it does."""
-    private = type(grad) is np.ndarray and grad.base is None
+def _accumulate(leaf: Tensor, grad: Any, fresh: bool = True) -> None:
+    """``backward()``'s accumulation into ``leaf.grad``, adopting a fresh array as it does
+    (never a constant of the program: ``fresh=False``)."""
+    private = fresh and type(grad) is np.ndarray and grad.base is None
     _accumulate_leaf_grad(leaf, grad, False, private)
 
 
@@ -316,7 +317,9 @@ def whole_step(trace: Trace, fn: Callable) -> Program:
                          f"  # {writer.comment(step)}")
         elif isinstance(step, Accumulate):
             read(step.grad)
-            lines.append(f"    accumulate({writer.tensor(step.leaf)}, {writer.name(step.grad)})"
+            fresh_flag = "" if step.grad.kind == "op" else ", False"
+            lines.append(f"    accumulate({writer.tensor(step.leaf)}, {writer.name(step.grad)}"
+                         f"{fresh_flag})"
                          f"  # .grad of {writer.name(step.leaf)}, as backward() adds it")
             forget_grads_of(step.leaf)
         elif isinstance(step, SetGrad):

@@ -18,7 +18,7 @@ import numpy as np
 from ..grad_mode import STATE
 from ..primitive import NUMPY, Primitive
 from ..tensor import Tensor, get_default_dtype
-from . import codegen
+from . import codegen, rewrites
 from .trace import CompileError, Trace, Tracer
 
 CACHE_SIZE = 8
@@ -37,7 +37,10 @@ def _key_of(value: Any) -> Any:
 class _Entry:
     """One traced program and what it needs to run."""
 
-    def __init__(self, trace: Trace, fn: Callable, returned_tuple: bool, pinned: list) -> None:
+    def __init__(self, trace: Trace, fn: Callable, returned_tuple: bool, pinned: list,
+                 rewrite: bool) -> None:
+        if rewrite:
+            rewrites.rewrite(trace)
         self.trace = trace
         self.returned_tuple = returned_tuple
         self.pinned = pinned  # the objects whose ids are in the key stay alive
@@ -114,12 +117,14 @@ class Compiled:
     ``trace_count`` counts the traces so far; ``code`` is the source of the latest program.
     """
 
-    def __init__(self, fn: Callable, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, fn: Callable, cache_size: int = CACHE_SIZE, rewrite: bool = True
+                 ) -> None:
         if not callable(fn):
             raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.cache_size = cache_size
+        self.rewrite = rewrite
         self.trace_count = 0
         self._cache: dict[Any, _Entry] = {}
         self._latest: _Entry | None = None
@@ -141,7 +146,7 @@ class Compiled:
         trace = tracer.finish(result, STATE.grad_enabled)
         entry = _Entry(trace, self.fn, isinstance(result, tuple),
                        [a for a in list(args) + list(kwargs.values())
-                        if _key_of(a)[0] == "object"])
+                        if _key_of(a)[0] == "object"], self.rewrite)
         self.trace_count += 1
         if len(self._cache) >= self.cache_size:
             self._cache.pop(next(iter(self._cache)))
