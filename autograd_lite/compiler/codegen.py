@@ -36,11 +36,15 @@ INLINE = {
     "sigmoid": "1 / (1 + np.exp(-{0}))",
     "gt": "{0} > {1}", "ge": "{0} >= {1}", "lt": "{0} < {1}", "le": "{0} <= {1}",
     "where": "np.where({0}, {1}, {2})",
-    "sum": "{0}.sum(axis={axis}, keepdims={keepdims})",
+    "sum": "np.add.reduce({0}, axis={axis}, keepdims={keepdims})",  # what ndarray.sum calls
     "transpose": "{0}.transpose({axes})", "reshape": "{0}.reshape({shape})",
+    "transpose2d": "{0}.T",
     "broadcast_to": "np.broadcast_to({0}, {shape})",
 }
 _COMPARISONS = {"gt", "ge", "lt", "le"}
+# Primitives whose NumPy forward returns a new array (never a view or an operand).
+FRESH = {"add", "sub", "mul", "div", "neg", "matmul", "exp", "log", "tanh", "sigmoid",
+         "square", "sqrt", "relu", "where"}
 RESERVED = {"np", "Tensor", "accumulate", "mark_changed_in_place", "default_generator"}
 
 
@@ -163,8 +167,12 @@ class _Writer:
             if text is None:
                 params[key] = self.bind(f"{prim.name}_{key}", node.params[key])
         template = INLINE.get(prim.name)
+        if prim.name == "transpose" and node.params.get("axes") == (1, 0):
+            template = INLINE["transpose2d"]
         if template is not None and _keeps_dtype(node):
             return template.format(*operands, **params)
+        if prim.name == "sum_to" and isinstance(node.inputs[0], Value):
+            return _sum_to(operands[0], node.inputs[0].shape, node.params["shape"])
         forward = self.namespace.get(f"op_{prim.name}")
         if forward is not prim.forward:
             forward = self.bind(f"op_{prim.name}", prim.forward)
@@ -181,6 +189,19 @@ class _Writer:
         prim = node.prim if isinstance(node.prim, str) else node.prim.name
         where = f" in {node.scope}" if node.scope else ""
         return f"{prim}{where}"
+
+
+def _sum_to(operand: str, shape: tuple, target: tuple) -> str:
+    """``sum_to``'s forward with the axes worked out now, from the known shapes: the same sum
+    (``np.add.reduce`` over the same axes, kept), then a reshape only when one is needed."""
+    extra = len(shape) - len(target)
+    axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(target)
+                                       if size == 1 and shape[extra + i] != 1)
+    if not axes:
+        return operand if tuple(shape) == tuple(target) else f"{operand}.reshape({target!r})"
+    summed = f"np.add.reduce({operand}, axis={axes!r}, keepdims=True)"
+    kept = tuple(1 if i in axes else size for i, size in enumerate(shape))
+    return summed if kept == tuple(target) else f"{summed}.reshape({literal(tuple(target))})"
 
 
 def _keeps_dtype(node: Node) -> bool:
@@ -280,13 +301,23 @@ def drop_in(trace: Trace, fn: Callable) -> tuple[Program, list[Value]]:
     return Program("\n".join(lines) + "\n", writer.namespace), saved
 
 
-def whole_step(trace: Trace, fn: Callable) -> Program:
-    """One function that runs a whole traced step, side effects included."""
+def whole_step(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned_tuple: bool
+               ) -> Program:
+    """One function that runs a whole traced step, side effects included.
+
+    ``step(args)`` takes the call's arguments (``tensor_args`` says which are tensors, the
+    others are arrays) and returns what ``fn`` returned: a tensor or a tuple of them, without
+    a graph.
+    """
     writer = _Writer(trace, argument_names(fn, len(trace.args)))
     steps = live_steps(trace.steps, trace.outputs)
     lines = _header(trace, "a whole step (forward, backward, updates)")
-    lines.append(f"def step(_args, {', '.join(writer.name(v) for v in trace.args)}):")
+    lines.append("def step(_args):")
+    for value, is_tensor in zip(trace.args, tensor_args):
+        lines.append(f"    {writer.name(value)} = _args[{value.source}]"
+                     f"{'._data' if is_tensor else ''}")
     fresh: dict[int, Value] = {}  # the externals and .grads loaded since the last change
+    transient = _transient_gradients(steps)
     phase = None
 
     def read(value: Any) -> None:
@@ -317,11 +348,28 @@ def whole_step(trace: Trace, fn: Callable) -> Program:
                          f"  # {writer.comment(step)}")
         elif isinstance(step, Accumulate):
             read(step.grad)
-            fresh_flag = "" if step.grad.kind == "op" else ", False"
-            lines.append(f"    accumulate({writer.tensor(step.leaf)}, {writer.name(step.grad)}"
-                         f"{fresh_flag})"
-                         f"  # .grad of {writer.name(step.leaf)}, as backward() adds it")
-            forget_grads_of(step.leaf)
+            leaf, grad = writer.tensor(step.leaf), writer.name(step.grad)
+            lines.append(f"    # .grad of {writer.name(step.leaf)}, as backward() adds it")
+            if id(step) in transient:
+                # Set back to None before anything else can see it: where .grad was None,
+                # the gradient is used as it is and no tensor is made for it.
+                slot = writer.name(step.slot)
+                lines.append(f"    if {leaf}.grad is None:")
+                lines.append(f"        {slot} = {grad}")
+                lines.append("    else:")
+                lines.append(f"        accumulate({leaf}, {grad}, False)")
+                lines.append(f"        {slot} = {leaf}.grad._data")
+                fresh[id(step.slot)] = step.slot
+            elif step.grad.kind == "op" and step.grad.node.prim.name in FRESH:
+                # A new array that nothing else holds becomes .grad, as in backward().
+                lines.append(f"    if {leaf}.grad is None and type({grad}) is np.ndarray:")
+                lines.append(f"        {leaf}.grad = Tensor._from_op({grad})")
+                lines.append("    else:")
+                lines.append(f"        accumulate({leaf}, {grad})")
+            else:
+                lines.append(f"    accumulate({leaf}, {grad}, False)")
+            if id(step) not in transient:
+                forget_grads_of(step.leaf)
         elif isinstance(step, SetGrad):
             target = writer.tensor(step.leaf)
             if step.value is None:
@@ -349,6 +397,30 @@ def whole_step(trace: Trace, fn: Callable) -> Program:
             fresh.clear()
     for v in trace.outputs:
         read(v)
-    lines.append(f"    return ({''.join(writer.name(v) + ', ' for v in trace.outputs)})")
+    outputs = [f"Tensor._from_op(np.asarray({writer.name(v)}))" for v in trace.outputs]
+    lines.append(f"    return {outputs[0]}" if not returned_tuple
+                 else f"    return ({''.join(o + ', ' for o in outputs)})")
     return Program("\n".join(lines) + "\n", writer.namespace)
 
+
+
+def _transient_gradients(steps: Sequence[Any]) -> set[int]:
+    """The accumulations whose ``.grad`` only the program's own updates read before the
+    program sets it to None again (``p -= lr * p.grad; p.grad = None``): no call, no other
+    accumulation into it and no in-place change of it in between."""
+    transient = set()
+    for index, step in enumerate(steps):
+        if not isinstance(step, Accumulate) or step.slot is None:
+            continue
+        for later in steps[index + 1:]:
+            if isinstance(later, SetGrad) and later.leaf is step.leaf:
+                if later.value is None:
+                    transient.add(id(step))
+                break
+            if isinstance(later, Call) or (isinstance(later, Accumulate)
+                                           and later.leaf is step.leaf):
+                break
+            if isinstance(later, InPlace) and later.target.kind == "grad" \
+                    and later.target.source is step.leaf:
+                break
+    return transient

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..grad_mode import STATE
 from ..primitive import NUMPY, Primitive
-from ..tensor import Tensor, get_default_dtype
+from .. import tensor as _tensor_module
+from ..tensor import Tensor
 from . import codegen, rewrites
 from .trace import CompileError, Trace, Tracer
 
@@ -26,7 +27,7 @@ CACHE_SIZE = 8
 
 def _key_of(value: Any) -> Any:
     if isinstance(value, Tensor):
-        return ("tensor", value._data.shape, value._data.dtype.str, value._requires_grad)
+        return (value._data.shape, value._data.dtype, value._requires_grad)
     if isinstance(value, np.ndarray):
         return ("array", value.shape, value.dtype.str)
     if value is None or type(value) in (bool, int, float, str):
@@ -38,7 +39,7 @@ class _Entry:
     """One traced program and what it needs to run."""
 
     def __init__(self, trace: Trace, fn: Callable, returned_tuple: bool, pinned: list,
-                 rewrite: bool) -> None:
+                 rewrite: bool, tensor_args: list[bool]) -> None:
         if rewrite:
             rewrites.rewrite(trace)
         self.trace = trace
@@ -47,7 +48,7 @@ class _Entry:
         self.arg_positions = [v.source for v in trace.args]
         self.externals = [v.source for v in trace.externals]
         if trace.whole_step:
-            self.program = codegen.whole_step(trace, fn)
+            self.program = codegen.whole_step(trace, fn, tensor_args, returned_tuple)
             self.saved = []
         else:
             self.program, self.saved = codegen.drop_in(trace, fn)
@@ -55,18 +56,16 @@ class _Entry:
                               vjp_any=self._vjp)
         self.seed_of_output = {v.source: i for i, v in enumerate(trace.seeds)}
         self.output_requires_grad = [v.requires_grad for v in trace.outputs]
+        # What a call runs: the generated step itself, or the drop-in node's wrapper.
+        self.run = self.program.step if self.program.step is not None else self.run_drop_in
 
     def guards_hold(self) -> bool:
         return all(getattr(obj, attr) == value for obj, attr, value in self.trace.guards)
 
-    def run(self, args: tuple) -> Any:
+    def run_drop_in(self, args: tuple) -> Any:
         arrays = [args[i]._data if isinstance(args[i], Tensor) else args[i]
                   for i in self.arg_positions]
-        if self.program.step is not None:
-            outputs = [Tensor._from_op(np.asarray(o))
-                       for o in self.program.step(args, *arrays)]
-        else:
-            outputs = self._run_drop_in(args, arrays)
+        outputs = self._run_drop_in(args, arrays)
         return tuple(outputs) if self.returned_tuple else outputs[0]
 
     def _run_drop_in(self, args: tuple, arrays: list) -> list[Tensor]:
@@ -132,10 +131,18 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if STATE.tracer is not None:  # called inside another compiled function: inlined
             return self.fn(*args, **kwargs)
-        key = (STATE.grad_enabled, get_default_dtype().str, tuple(map(_key_of, args)),
-               tuple((k, _key_of(v)) for k, v in sorted(kwargs.items())))
+        key = [STATE.grad_enabled, _tensor_module._default_dtype]
+        for a in args:
+            if type(a) is Tensor:  # the common case, spelled out: this runs on every call
+                data = a._data
+                key.append((data.shape, data.dtype, a._requires_grad))
+            else:
+                key.append(_key_of(a))
+        if kwargs:
+            key.append(tuple((k, _key_of(v)) for k, v in sorted(kwargs.items())))
+        key = tuple(key)
         entry = self._cache.get(key)
-        if entry is None or not entry.guards_hold():
+        if entry is None or (entry.trace.guards and not entry.guards_hold()):
             entry = self._trace(key, args, kwargs)
         return entry.run(args)
 
@@ -146,7 +153,8 @@ class Compiled:
         trace = tracer.finish(result, STATE.grad_enabled)
         entry = _Entry(trace, self.fn, isinstance(result, tuple),
                        [a for a in list(args) + list(kwargs.values())
-                        if _key_of(a)[0] == "object"], self.rewrite)
+                        if _key_of(a)[0] == "object"], self.rewrite,
+                       [isinstance(args[v.source], Tensor) for v in trace.args])
         self.trace_count += 1
         if len(self._cache) >= self.cache_size:
             self._cache.pop(next(iter(self._cache)))

@@ -32,23 +32,58 @@ def fold_constants(trace: Trace) -> None:
     trace.steps = kept
 
 
-def drop_identity_powers(trace: Trace) -> None:
-    """``x ** 1`` (what the VJP of ``x ** 2`` computes) is ``x`` itself, exactly."""
+def _is_op(step: Any, *names: str) -> bool:
+    return (isinstance(step, Node) and isinstance(step.prim, Primitive)
+            and step.prim.name in names)
+
+
+def numbers_for_uniform_constants(trace: Trace) -> None:
+    """A constant array of one repeated value (the folded seed of ``loss.backward()``) that an
+    elementwise op only broadcasts becomes that number: ``ones * g`` is ``1.0 * g``. A Python
+    number takes the other operand's dtype, and the value is exact in it, so nothing changes."""
+    for step in trace.steps:
+        if not _is_op(step, "add", "sub", "mul", "div") or len(step.inputs) != 2:
+            continue
+        for index, value in enumerate(step.inputs):
+            other = step.inputs[1 - index]
+            if (isinstance(value, Value) and value.kind == "const" and value.source.size
+                    and value.dtype.kind == "f" and isinstance(other, Value)
+                    and other.dtype == step.out.dtype == value.dtype
+                    and other.shape == step.out.shape):
+                first = value.source.flat[0]
+                if np.all(value.source == first) and np.isfinite(first):
+                    step.inputs = list(step.inputs)
+                    step.inputs[index] = float(first)
+
+
+def drop_identities(trace: Trace) -> None:
+    """``x * 1``, ``1 * x``, ``x / 1`` and ``x ** 1`` (what the VJP of ``x ** 2`` computes) are
+    ``x`` itself, exactly (NaN, infinities and signed zeros included)."""
     replaced: dict[int, Value] = {}
     kept = []
     for step in trace.steps:
         _substitute(step, replaced)
-        if (isinstance(step, Node) and isinstance(step.prim, Primitive)
-                and step.prim.name == "pow" and type(step.inputs[1]) in (int, float)
-                and step.inputs[1] == 1 and isinstance(step.inputs[0], Value)
-                and step.inputs[0].dtype == step.out.dtype
-                and step.inputs[0].shape == step.out.shape):
-            replaced[id(step.out)] = step.inputs[0]
+        same = _identity_operand(step)
+        if same is not None:
+            replaced[id(step.out)] = same
             continue
         kept.append(step)
     trace.steps = kept
     trace.outputs = [replaced.get(id(v), v) for v in trace.outputs]
     trace.grads = [replaced.get(id(v), v) for v in trace.grads]
+
+
+def _identity_operand(step: Any) -> Value | None:
+    """The operand that ``step`` returns unchanged, if it is one of the identities above."""
+    if not _is_op(step, "mul", "div", "pow"):
+        return None
+    candidates = {"mul": (0, 1), "div": (0,), "pow": (0,)}[step.prim.name]
+    for index in candidates:
+        value, number = step.inputs[index], step.inputs[1 - index]
+        if (type(number) in (int, float) and number == 1 and isinstance(value, Value)
+                and value.dtype == step.out.dtype and value.shape == step.out.shape):
+            return value
+    return None
 
 
 def _substitute(step: Any, replaced: dict[int, Value]) -> None:
@@ -65,6 +100,8 @@ def _substitute(step: Any, replaced: dict[int, Value]) -> None:
 
 
 def rewrite(trace: Trace) -> None:
-    """Every pass, in order."""
-    drop_identity_powers(trace)
+    """Every pass, in order (folding again after the identities are gone)."""
+    fold_constants(trace)
+    numbers_for_uniform_constants(trace)
+    drop_identities(trace)
     fold_constants(trace)

@@ -31,6 +31,7 @@ from ..tensor import Tensor
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 _TRACING_LOCK = threading.Lock()
+_LIBRARIES = {"autograd_lite", "nn", "numpy", "functools", "contextlib"}
 
 
 class CompileError(RuntimeError):
@@ -168,12 +169,13 @@ class Node:
 
 
 class Accumulate:
-    """Add ``grad`` into ``.grad`` of the tensor of ``leaf``, as ``backward()`` does."""
+    """Add ``grad`` into ``.grad`` of the tensor of ``leaf``, as ``backward()`` does; ``slot``
+    is the "grad" Value that reads the result back."""
 
-    __slots__ = ("leaf", "grad")
+    __slots__ = ("leaf", "grad", "slot")
 
     def __init__(self, leaf: Value, grad: Value) -> None:
-        self.leaf, self.grad = leaf, grad
+        self.leaf, self.grad, self.slot = leaf, grad, None
 
 
 class SetGrad:
@@ -261,23 +263,30 @@ class Tracer:
         self.outer_names = _outer_names(fn)
 
         def profile(frame: Any, event: str, arg: Any) -> None:
-            if event == "return" and frame.f_code is code:
-                for local, value in frame.f_locals.items():
-                    if isinstance(value, Tensor):
-                        self.trace.local_names.setdefault(id(value), local)
+            # The user's frames name their tensors (innermost first); library frames do not.
+            if event != "return" or (frame.f_code is not code and frame.f_globals.get(
+                    "__name__", "").partition(".")[0] in _LIBRARIES):
+                return
+            for local, value in frame.f_locals.items():
+                if isinstance(value, Tensor) and not local.startswith("_"):
+                    self.trace.local_names.setdefault(id(value), local)
 
-        previous_profile = sys.getprofile()
+        # Local names come from a profile hook on the function's return; a profiler already
+        # running (cProfile) keeps its hook, and the code gets generated names instead.
+        names_locals = sys.getprofile() is None
         with _TRACING_LOCK:
             clock.tracing += 1
         _set_state(tracer=self)
-        sys.setprofile(profile)
+        if names_locals:
+            sys.setprofile(profile)
         try:
             return fn(*placeholders, **kwargs)
         except BaseException:
             self.restore_grads()
             raise
         finally:
-            sys.setprofile(previous_profile)
+            if names_locals:
+                sys.setprofile(None)
             _set_state(tracer=None)
             with _TRACING_LOCK:
                 clock.tracing -= 1
@@ -430,10 +439,11 @@ class Tracer:
             grad_value = self.ref(grad)
             if grad_value.kind == "op" and grad_value.name is None and leaf_value.name:
                 grad_value.name = "grad_" + leaf_value.name
-            self.trace.steps.append(Accumulate(leaf_value, grad_value))
+            accumulate = Accumulate(leaf_value, grad_value)
+            self.trace.steps.append(accumulate)
             slot = Tensor._from_op(np.array(grad._data))
             slot.__class__ = TracedTensor
-            value = Value("grad", leaf_value, slot.shape, slot.dtype)
+            value = accumulate.slot = Value("grad", leaf_value, slot.shape, slot.dtype)
             self.values[id(slot)] = value
             self.keep.append(slot)
             entry = self.tracked.setdefault(id(leaf), [leaf, leaf.grad, None])

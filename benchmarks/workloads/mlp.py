@@ -68,7 +68,7 @@ def run_compiled(problem: SimpleNamespace) -> float:
         h1 = (x @ W1 + b1).relu()
         h2 = (h1 @ W2 + b2).relu()
         log_probs = ag.log_softmax(h2 @ W3 + b3, axis=1)
-        loss = -(log_probs * onehot).sum() / BATCH
+        loss = -(log_probs * onehot).sum() / len(x)
         loss.backward()
         with ag.no_grad():  # momentum_step's update, PyTorch's form
             for p, v in zip(params, velocities):
