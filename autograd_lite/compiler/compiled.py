@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import tensor as _tensor_module
 from ..grad_mode import STATE
 from ..primitive import NUMPY, Primitive
-from .. import tensor as _tensor_module
 from ..tensor import Tensor
 from . import codegen, rewrites
 from .trace import CompileError, Trace, Tracer
