@@ -322,3 +322,56 @@ def test_xor_example_shows_the_generated_step():
     code = module.compiled_step_code()
     assert "l1 = 1 / (1 + np.exp(-" in code and "grad_syn0 = " in code
     assert "if _syn0.grad is None:" in code
+
+
+# --- nn.fit(compile=True) and the examples' models ------------------------------------------
+
+
+def _fit(compile, model_factory, loss_fn, x, y, optimizer=lambda ps: nn.optim.SGD(ps, lr=0.1),
+         epochs=3):
+    ag.manual_seed(0)
+    model = model_factory()
+    model.to(np.float64)
+    history = nn.fit(model, loss_fn, optimizer(model.parameters()), (x, y), epochs=epochs,
+                     batch_size=8, progress=False, seed=1, metrics=(), compile=compile)
+    return history.train_loss, [p.numpy().copy() for p in model.parameters()]
+
+
+EXAMPLE_MODELS = {
+    # examples/xor_11_lines.py, the nn way: 3-4-1 sigmoid, MSELoss(reduction="sum")
+    "xor_11_lines": (lambda: nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid(),
+                                           nn.Linear(4, 1, bias=False), nn.Sigmoid()),
+                     nn.MSELoss(reduction="sum"), 3, 1),
+    # examples/sine_regression.py: 1-16-16-1 tanh, MSELoss
+    "sine_regression": (lambda: nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 16),
+                                              nn.Tanh(), nn.Linear(16, 1)),
+                        nn.MSELoss(), 1, 1),
+    # examples/graph_gallery.py's MLP 2-3-1 tanh and the moons tutorial's logits with
+    # BCEWithLogitsLoss, plus Dropout
+    "moons_mlp_dropout": (lambda: nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Dropout(0.2),
+                                                nn.Linear(3, 1)),
+                          nn.BCEWithLogitsLoss(), 2, 1),
+}
+
+
+@pytest.mark.parametrize("name", list(EXAMPLE_MODELS))
+def test_fit_compiled_gives_the_eager_numbers_on_the_examples_models(name):
+    factory, loss_fn, inputs, outputs = EXAMPLE_MODELS[name]
+    random = np.random.default_rng(3)
+    x = random.standard_normal((37, inputs))  # 37: the last batch has another shape
+    y = (random.random((37, outputs)) > 0.5).astype(np.float64)
+    eager = _fit(False, factory, loss_fn, x, y, optimizer=lambda ps: nn.optim.Adam(ps, 0.01))
+    compiled = _fit(True, factory, loss_fn, x, y, optimizer=lambda ps: nn.optim.Adam(ps, 0.01))
+    assert compiled[0] == eager[0]
+    for ours, theirs in zip(compiled[1], eager[1]):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_fit_compiled_with_a_loss_that_reads_values_raises_clearly():
+    x = np.random.default_rng(0).standard_normal((8, 2))
+    y = np.zeros((8, 1))
+    model = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+    model.to(np.float64)
+    with pytest.raises(ag.CompileError, match=r"\.data of a value traced"):
+        nn.fit(model, nn.BCELoss(), nn.optim.SGD(model.parameters(), lr=0.1), (x, y),
+               progress=False, metrics=(), compile=True)

@@ -33,6 +33,8 @@ INLINE = {
     "neg": "-{0}", "pow": "{0} ** {1}", "matmul": "{0} @ {1}",
     "exp": "np.exp({0})", "log": "np.log({0})", "tanh": "np.tanh({0})",
     "sqrt": "np.sqrt({0})", "square": "np.square({0})", "relu": "np.maximum({0}, 0)",
+    "sin": "np.sin({0})", "cos": "np.cos({0})", "log1p": "np.log1p({0})",
+    "abs": "np.abs({0})", "sign": "np.sign({0})", "softplus": "np.logaddexp(0, {0})",
     "sigmoid": "1 / (1 + np.exp(-{0}))",
     "gt": "{0} > {1}", "ge": "{0} >= {1}", "lt": "{0} < {1}", "le": "{0} <= {1}",
     "where": "np.where({0}, {1}, {2})",

@@ -86,6 +86,33 @@ def _identity_operand(step: Any) -> Value | None:
     return None
 
 
+def share_common_values(trace: Trace) -> None:
+    """An op repeated on the same operands (``1 - A2`` in BCE's gradient and again in
+    sigmoid's) is computed once. Only primitives whose parameters are plain literals count;
+    random draws never do."""
+    from .codegen import literal  # codegen imports this module's callers, not this module
+
+    seen: dict[tuple, Value] = {}
+    replaced: dict[int, Value] = {}
+    kept = []
+    for step in trace.steps:
+        _substitute(step, replaced)
+        if isinstance(step, Node) and isinstance(step.prim, Primitive):
+            params = tuple((k, literal(v)) for k, v in sorted(step.params.items()))
+            if all(text is not None for _, text in params):
+                operands = tuple(("value", id(v)) if isinstance(v, Value)
+                                 else ("number", type(v).__name__, v) for v in step.inputs)
+                key = (step.prim.name, operands, params)
+                if key in seen:
+                    replaced[id(step.out)] = seen[key]
+                    continue
+                seen[key] = step.out
+        kept.append(step)
+    trace.steps = kept
+    trace.outputs = [replaced.get(id(v), v) for v in trace.outputs]
+    trace.grads = [replaced.get(id(v), v) for v in trace.grads]
+
+
 def _substitute(step: Any, replaced: dict[int, Value]) -> None:
     if not replaced:
         return
@@ -93,7 +120,7 @@ def _substitute(step: Any, replaced: dict[int, Value]) -> None:
         step.inputs = [replaced.get(id(v), v) if isinstance(v, Value) else v
                        for v in step.inputs]
         return
-    for field in ("grad", "value", "other"):
+    for field in ("grad", "value", "other", "target"):
         v = getattr(step, field, None)
         if isinstance(v, Value) and id(v) in replaced:
             setattr(step, field, replaced[id(v)])
@@ -105,3 +132,4 @@ def rewrite(trace: Trace) -> None:
     numbers_for_uniform_constants(trace)
     drop_identities(trace)
     fold_constants(trace)
+    share_common_values(trace)
