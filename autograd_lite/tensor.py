@@ -229,6 +229,8 @@ class Tensor:
         dtype when the tensor requires grad; a Tensor gives its array, so micrograd's
         ``p.data -= lr * p.grad`` works. Raises TypeError for anything else.
         """
+        if STATE.tracer is not None:  # inside ag.compile the values would be frozen
+            STATE.tracer.read_data(self)
         return self._data
 
     @data.setter

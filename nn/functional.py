@@ -165,15 +165,17 @@ def batch_norm(x: Any, running_mean: Tensor | None, running_var: Tensor | None,
         mean = x.mean(axes, keepdims=True)
         var = x.var(axes, keepdims=True)
         if running_mean is not None:
-            running_mean.data[...] = ((1 - momentum) * running_mean.data
-                                      + momentum * mean.data.reshape(channels))
-            running_var.data[...] = ((1 - momentum) * running_var.data
-                                     + momentum * var.data.reshape(channels) * count / (count - 1))
+            # In-place tensor updates (which ag.compile replays): (1 - m) * old + m * batch.
+            with ag.no_grad():
+                running_mean.mul_(1 - momentum)
+                running_mean.add_(mean.reshape(channels) * momentum)
+                running_var.mul_(1 - momentum)
+                running_var.add_(var.reshape(channels) * momentum * count / (count - 1))
             ag.mark_changed_in_place(running_mean, RUNNING_STATISTICS)
             ag.mark_changed_in_place(running_var, RUNNING_STATISTICS)
     else:
-        mean = running_mean.data.reshape(per_channel)
-        var = running_var.data.reshape(per_channel)
+        mean = running_mean.reshape(per_channel)
+        var = running_var.reshape(per_channel)
     out = (x - mean) / ag.sqrt(var + eps)
     if weight is not None:
         out = out * weight.reshape(per_channel)
@@ -324,14 +326,17 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     [0, 1] (apply sigmoid first, or use ``binary_cross_entropy_with_logits``).
     """
     input, target = _same_shape(input, target, "binary_cross_entropy")
-    values = input.data
+    ag.runtime_check(_check_probabilities, input)  # in compiled programs too, on every call
+    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    return _reduce(_weighted(loss, weight), reduction, "binary_cross_entropy")
+
+
+def _check_probabilities(values: np.ndarray) -> None:
     if values.size and not (np.all(values >= 0) and np.all(values <= 1)):
         raise ValueError(f"binary_cross_entropy: input values must lie in [0, 1], got values "
                          f"from {np.nanmin(values)} to {np.nanmax(values)} (or NaN) in shape "
-                         f"{input.shape}; apply sigmoid first or use "
+                         f"{values.shape}; apply sigmoid first or use "
                          f"binary_cross_entropy_with_logits")
-    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
-    return _reduce(_weighted(loss, weight), reduction, "binary_cross_entropy")
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,

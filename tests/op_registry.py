@@ -592,6 +592,7 @@ NOT_OPS: dict[str, str] = {
     "compile": "runs a traced program of registered primitives (tests/test_compile.py)",
     "opaque": "decorator marking calls a compiled program replays; computes nothing",
     "CompileError": "exception class",
+    "runtime_check": "runs a validation on arrays (now and in compiled programs)",
 }
 
 # Tensor members that do not compute a new tensor from tensors, and why.

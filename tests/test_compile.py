@@ -346,6 +346,10 @@ EXAMPLE_MODELS = {
     "sine_regression": (lambda: nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 16),
                                               nn.Tanh(), nn.Linear(16, 1)),
                         nn.MSELoss(), 1, 1),
+    # examples/quickstart.py: 2-16-16-1 ReLU, sigmoid, BCELoss (its range check on every call)
+    "quickstart": (lambda: nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16),
+                                         nn.ReLU(), nn.Linear(16, 1), nn.Sigmoid()),
+                   nn.BCELoss(), 2, 1),
     # examples/graph_gallery.py's MLP 2-3-1 tanh and the moons tutorial's logits with
     # BCEWithLogitsLoss, plus Dropout
     "moons_mlp_dropout": (lambda: nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Dropout(0.2),
@@ -367,11 +371,94 @@ def test_fit_compiled_gives_the_eager_numbers_on_the_examples_models(name):
         np.testing.assert_array_equal(ours, theirs)
 
 
-def test_fit_compiled_with_a_loss_that_reads_values_raises_clearly():
+def test_fit_compiled_with_class_index_targets_raises_clearly():
     x = np.random.default_rng(0).standard_normal((8, 2))
-    y = np.zeros((8, 1))
-    model = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+    y = np.zeros(8, dtype=np.int64)
+    model = nn.Linear(2, 3)
     model.to(np.float64)
     with pytest.raises(ag.CompileError, match=r"\.data of a value traced"):
-        nn.fit(model, nn.BCELoss(), nn.optim.SGD(model.parameters(), lr=0.1), (x, y),
+        nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), (x, y),
                progress=False, metrics=(), compile=True)
+
+
+def test_bce_range_check_runs_on_every_call_of_a_compiled_program():
+    w = ag.tensor([1.0], requires_grad=True)
+    loss_of = ag.compile(lambda p, t: nn.functional.binary_cross_entropy(p * w, t))
+    target = ag.tensor([1.0, 0.0], dtype="float64")
+    loss = loss_of(ag.tensor([0.9, 0.2], dtype="float64"), target)
+    assert loss.item() == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 2)
+    assert "check_probabilities(" in loss_of.code
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\], got values from 0.2 to 1.5"):
+        loss_of(ag.tensor([1.5, 0.2], dtype="float64"), target)
+    assert loss_of.trace_count == 1
+
+
+def test_batchnorm_running_statistics_update_as_in_eager():
+    def run(compiled):
+        ag.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Tanh(), nn.Linear(4, 1))
+        model.to(np.float64)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def train_step(x, y):
+            opt.zero_grad()
+            loss = nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        step = ag.compile(train_step) if compiled else train_step
+        x = ag.tensor(np.random.default_rng(0).standard_normal((6, 3)))
+        y = ag.tensor(np.arange(6.0).reshape(6, 1))
+        losses = [step(x, y).item() for _ in range(20)]
+        model.eval()
+        predict = ag.compile(lambda v: model(v)) if compiled else model
+        return losses, predict(x).numpy().copy(), model[1].running_mean.numpy().copy(), \
+            int(model[1].num_batches_tracked.item())
+    eager, compiled = run(False), run(True)
+    assert compiled[0] == eager[0]
+    np.testing.assert_array_equal(compiled[1], eager[1])
+    np.testing.assert_array_equal(compiled[2], eager[2])
+    assert compiled[3] == eager[3] == 20
+
+
+def test_reading_data_of_a_parameter_inside_raises():
+    w = ag.tensor([2.0], requires_grad=True)
+    with pytest.raises(ag.CompileError, match="would be frozen into the compiled program"):
+        ag.compile(lambda x: x * w.data)(ag.tensor([1.0]))
+
+
+def _moons_run(compiled, rewrite=True, steps=2000):
+    random = np.random.default_rng(2)
+    X = ag.tensor(random.standard_normal((2, 64)))
+    Y = ag.tensor((random.random((1, 64)) > 0.5).astype(np.float64))
+    weights = np.random.RandomState(0)
+    params = [ag.tensor(weights.randn(3, 2) * 0.5, requires_grad=True),
+              ag.zeros(3, 1, dtype="float64", requires_grad=True),
+              ag.tensor(weights.randn(1, 3) * 0.5, requires_grad=True),
+              ag.zeros(1, 1, dtype="float64", requires_grad=True)]
+    W1, b1, W2, b2 = params
+
+    def step(X, Y):
+        A1 = (W1 @ X + b1).tanh()
+        A2 = (W2 @ A1 + b2).sigmoid()
+        loss = -(Y * A2.log() + (1 - Y) * (1 - A2).log()).mean()
+        loss.backward()
+        with ag.no_grad():
+            for p in params:
+                p.sub_(p.grad * 0.6)
+                p.grad = None
+        return loss
+    step = ag.compile(step, rewrite=rewrite) if compiled else step
+    losses = [step(X, Y).item() for _ in range(steps)]
+    return np.array(losses), [p.numpy().copy() for p in params], getattr(step, "code", "")
+
+
+def test_fused_sigmoid_bce_gradient_matches_unfused_to_1e12_over_thousands_of_steps():
+    fused, plain, eager = _moons_run(True), _moons_run(True, rewrite=False), _moons_run(False)
+    assert "fused: the logits' gradient c * (y - p)" in fused[2]
+    assert "fused" not in plain[2]
+    np.testing.assert_array_equal(plain[0], eager[0])  # unfused: eager's numbers exactly
+    np.testing.assert_allclose(fused[0], plain[0], rtol=1e-12, atol=0)
+    for ours, theirs in zip(fused[1], plain[1]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
+    assert fused[0][-1] < 0.9 * fused[0][0]  # it trains

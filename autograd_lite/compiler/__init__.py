@@ -69,4 +69,17 @@ def opaque(run_when_traced: bool = False) -> Callable[[Callable], Callable]:
     return decorate
 
 
-__all__ = ["CompileError", "Compiled", "compile", "opaque"]
+def runtime_check(check: Callable[..., None], *tensors: Any) -> None:
+    """Call ``check(*arrays)`` on the tensors' arrays now, and, inside a compiled function, on
+    every call of the program.
+
+    For validations that read values (``BCELoss``'s "probabilities lie in [0, 1]"): ``check``
+    raises or returns None; reading ``.data`` instead would be refused while tracing.
+    """
+    tracer = STATE.tracer
+    if tracer is not None:
+        tracer.check(check, tensors)
+    check(*[t._data for t in tensors])
+
+
+__all__ = ["CompileError", "Compiled", "compile", "opaque", "runtime_check"]

@@ -24,7 +24,18 @@ from ..backward import _accumulate_leaf_grad
 from ..clock import mark_changed_in_place
 from ..random import default_generator
 from ..tensor import Tensor
-from .trace import Accumulate, Call, Draw, InPlace, Node, SetGrad, Trace, Value
+from .trace import (
+    Accumulate,
+    Call,
+    Check,
+    Draw,
+    InPlace,
+    Mark,
+    Node,
+    SetGrad,
+    Trace,
+    Value,
+)
 
 # The primitives written as NumPy expressions; {0}, {1}... are the operands, {axis} & co. the
 # parameters. Each computes exactly what the primitive's forward computes.
@@ -190,7 +201,7 @@ class _Writer:
     def comment(self, node: Node) -> str:
         prim = node.prim if isinstance(node.prim, str) else node.prim.name
         where = f" in {node.scope}" if node.scope else ""
-        return f"{prim}{where}"
+        return f"{prim}{where}{'; ' + node.note if node.note else ''}"
 
 
 def _sum_to(operand: str, shape: tuple, target: tuple) -> str:
@@ -232,7 +243,7 @@ def live_steps(steps: Sequence[Any], needed: Sequence[Any]) -> list[Any]:
     kept = []
     for step in reversed(steps):
         if isinstance(step, Node):
-            if id(step.out) not in live:
+            if id(step.out) not in live and not isinstance(step.prim, Check):
                 continue
             live.update(id(v) for v in step.inputs if isinstance(v, Value))
         else:
@@ -261,14 +272,22 @@ def _header(trace: Trace, title: str) -> list[str]:
             "backward"]
 
 
+def _node_line(writer: _Writer, node: Node) -> str:
+    if isinstance(node.prim, Check):
+        check = writer.bind(getattr(node.prim.function, "__name__", "check").lstrip("_"),
+                            node.prim.function)
+        operands = ", ".join(writer.name(v) for v in node.inputs)
+        return f"    {check}({operands})  # check of values{writer.comment(node)[5:]}"
+    return f"    {writer.name(node.out)} = {writer.expression(node)}  # {writer.comment(node)}"
+
+
 def _emit_nodes(writer: _Writer, nodes: Sequence[Node], lines: list[str]) -> None:
     phase = None
     for node in nodes:
         if node.phase != phase:
             phase = node.phase
             lines.append(f"    # --- {phase} ---")
-        lines.append(f"    {writer.name(node.out)} = {writer.expression(node)}"
-                     f"  # {writer.comment(node)}")
+        lines.append(_node_line(writer, node))
 
 
 def drop_in(trace: Trace, fn: Callable) -> tuple[Program, list[Value]]:
@@ -346,8 +365,7 @@ def whole_step(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned
             if step.phase != phase:
                 phase = step.phase
                 lines.append(f"    # --- {phase} ---")
-            lines.append(f"    {writer.name(step.out)} = {writer.expression(step)}"
-                         f"  # {writer.comment(step)}")
+            lines.append(_node_line(writer, step))
         elif isinstance(step, Accumulate):
             read(step.grad)
             leaf, grad = writer.tensor(step.leaf), writer.name(step.grad)
@@ -390,8 +408,12 @@ def whole_step(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned
             ufunc = (f"np.{step.ufunc.__name__}" if getattr(np, step.ufunc.__name__, None)
                      is step.ufunc else writer.bind("ufunc", step.ufunc))
             lines.append(f"    {ufunc}({array}, {writer.name(step.other)}, out={array})"
-                         f"  # {step.name}")
+                         f"  # {step.name} on {array}")
             lines.append(f"    mark_changed_in_place({owner}, {step.name + ' (in place)'!r})")
+        elif isinstance(step, Mark):
+            owner = (writer.tensor(step.target) if step.target.kind == "external"
+                     else f"{writer.tensor(step.target.source)}.grad")
+            lines.append(f"    mark_changed_in_place({owner}, {step.writer!r})")
         elif isinstance(step, Call):
             call = writer.bind("call", functools.partial(step.function, *step.args,
                                                          **step.kwargs))

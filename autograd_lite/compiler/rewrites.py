@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..primitive import Primitive
+from ..primitive import PRIMITIVES, Primitive
 from .trace import Node, Trace, Value
 
 
@@ -113,6 +113,91 @@ def share_common_values(trace: Trace) -> None:
     trace.grads = [replaced.get(id(v), v) for v in trace.grads]
 
 
+def _producer(value: Any, *names: str) -> Node | None:
+    """The node that made ``value`` when it is one of the primitives ``names``."""
+    if isinstance(value, Value) and value.kind == "op" and _is_op(value.node, *names):
+        return value.node
+    return None
+
+
+def _one_minus(value: Any) -> Value | None:
+    """``x`` when ``value`` is ``1 - x``."""
+    node = _producer(value, "sub")
+    if node is not None and type(node.inputs[0]) in (int, float) and node.inputs[0] == 1:
+        return node.inputs[1] if isinstance(node.inputs[1], Value) else None
+    return None
+
+
+def _scaled(value: Any) -> tuple[float, Value] | None:
+    """``(c, x)`` when ``value`` is ``c * x`` or ``x * c`` for a number c."""
+    node = _producer(value, "mul")
+    if node is None:
+        return None
+    a, b = node.inputs
+    if type(a) is float and isinstance(b, Value):
+        return a, b
+    if type(b) is float and isinstance(a, Value):
+        return b, a
+    return None
+
+
+def _bce_gradient_parts(grad: Any, p: Value) -> tuple[float, Value] | None:
+    """``(c, y)`` when ``grad`` is the gradient that ``c * sum(y log p + (1 - y) log(1 - p))``
+    sends to ``p``: ``c y / p - c (1 - y) / (1 - p)``, as the VJP rules of log, mul, sub and the
+    walk's accumulation write it (either order of the two terms)."""
+    node = _producer(grad, "add")
+    if node is None:
+        return None
+    for first, second in (node.inputs, node.inputs[::-1]):
+        direct, negated = _producer(first, "div"), _producer(second, "neg")
+        if direct is None or negated is None or direct.inputs[1] is not p:
+            continue
+        complement = _producer(negated.inputs[0], "div")
+        if complement is None or _one_minus(complement.inputs[1]) is not p:
+            continue
+        c_y, c_one_minus_y = _scaled(direct.inputs[0]), _scaled(complement.inputs[0])
+        if c_y is None or c_one_minus_y is None or c_y[0] != c_one_minus_y[0]:
+            continue
+        if _one_minus(c_one_minus_y[1]) is c_y[1]:
+            return c_y
+    return None
+
+
+def fuse_sigmoid_binary_cross_entropy(trace: Trace) -> None:
+    """Sigmoid followed by binary cross-entropy: the gradient that reaches the logits,
+    ``(c y / p - c (1 - y) / (1 - p)) * p * (1 - p)`` (eight passes over the batch), is
+    ``c * (y - p)`` (two), the line a tutorial writes as ``dZ = (A - Y) / m``.
+
+    Not the same floating-point operations: the two agree to rounding (about 1e-16 relative
+    per step; the tests check 1e-12 over thousands of training steps in float64)."""
+    kept = []
+    for step in trace.steps:
+        kept.append(step)
+        if not _is_op(step, "mul") or step.phase != "backward":
+            continue
+        for left, right in (step.inputs, step.inputs[::-1]):
+            inner = _producer(left, "mul")
+            p = _one_minus(right)
+            if inner is None or p is None or _producer(p, "sigmoid") is None:
+                continue
+            grad = next((g for g, a in (inner.inputs, inner.inputs[::-1]) if a is p), None)
+            parts = _bce_gradient_parts(grad, p) if grad is not None else None
+            if parts is None:
+                continue
+            c, y = parts
+            if not y.dtype == p.dtype == step.out.dtype:
+                continue
+            difference = Value("op", None, step.out.shape, step.out.dtype)
+            difference.node = Node(PRIMITIVES["sub"], [y, p], {}, difference, step.phase,
+                                   step.scope)
+            kept.insert(len(kept) - 1, difference.node)
+            difference.node.note = "fused: sigmoid + binary cross-entropy, y - p"
+            step.inputs = [c, difference]
+            step.note = "fused: the logits' gradient c * (y - p)"
+            break
+    trace.steps = kept
+
+
 def _substitute(step: Any, replaced: dict[int, Value]) -> None:
     if not replaced:
         return
@@ -133,3 +218,4 @@ def rewrite(trace: Trace) -> None:
     drop_identities(trace)
     fold_constants(trace)
     share_common_values(trace)
+    fuse_sigmoid_binary_cross_entropy(trace)

@@ -116,6 +116,16 @@ class Draw:
         self.name, self.method, self.generator = "random", method, generator
 
 
+class Check:
+    """A validation that reads values (``check(*arrays)`` raises or returns None), run on
+    every call of the program: the prim of a Node whose output nothing uses."""
+
+    __slots__ = ("name", "function")
+
+    def __init__(self, function: Callable) -> None:
+        self.name, self.function = "check", function
+
+
 class TracedGenerator:
     """What ``resolve_generator`` returns while tracing: its draws are steps, drawn anew (from
     the same generator as eager) on every call of the program."""
@@ -160,12 +170,13 @@ class Value:
 class Node:
     """One primitive call: ``out = prim(*inputs, **params)``; inputs are Values or numbers."""
 
-    __slots__ = ("prim", "inputs", "params", "out", "phase", "scope")
+    __slots__ = ("prim", "inputs", "params", "out", "phase", "scope", "note")
 
     def __init__(self, prim: Any, inputs: list, params: dict, out: Value, phase: str,
                  scope: str) -> None:
         self.prim, self.inputs, self.params, self.out = prim, inputs, params, out
         self.phase, self.scope = phase, scope
+        self.note = ""  # what a rewrite did here, for the comment
 
 
 class Accumulate:
@@ -194,6 +205,16 @@ class InPlace:
 
     def __init__(self, target: Value, name: str, ufunc: np.ufunc, other: Any) -> None:
         self.target, self.name, self.ufunc, self.other = target, name, ufunc, other
+
+
+class Mark:
+    """``mark_changed_in_place(target, writer)`` after recorded in-place updates of it (so the
+    writer backward names is the eager one, e.g. BatchNorm's running statistics)."""
+
+    __slots__ = ("target", "writer")
+
+    def __init__(self, target: Value, writer: str) -> None:
+        self.target, self.writer = target, writer
 
 
 class Call:
@@ -380,6 +401,26 @@ class Tracer:
         self._add_node(how, [], {"size": shape}, t)
         return t
 
+    def check(self, function: Callable, tensors: Sequence[Tensor]) -> None:
+        """``ag.runtime_check`` inside the traced function: a step of the program."""
+        operands = [self.ref(t) for t in tensors]
+        out = Value("effect", None, (), np.dtype(bool))
+        scope = f"{STATE.scope[-1][1]} {STATE.scope[-1][0]}".strip() if STATE.scope else ""
+        out.node = Node(Check(function), operands, {}, out, self.phase, scope)
+        self.trace.steps.append(out.node)
+
+    def read_data(self, t: Tensor) -> None:
+        """``.data`` of a tensor made outside the traced function: its values would be frozen
+        into the program, so it is refused (optimizers read it in opaque calls, which run
+        outside the trace)."""
+        if self.in_opaque or (t._seq > self.start_tick and t._op is None):
+            return
+        raise CompileError(
+            f"compile: .data of a tensor made outside '{self.name}' (shape {t.shape}) read at "
+            f"{user_line()}: its values would be frozen into the compiled program; compute "
+            f"with the tensor itself (ops read it on every call), or move this out of the "
+            f"compiled function")
+
     def refuse_copy(self, t: Tensor, where: str) -> None:
         """``ag.tensor(traced)`` (or ``ag.randn`` inside) would bake one call's values in."""
         if isinstance(t, TracedTensor):
@@ -421,6 +462,7 @@ class Tracer:
                        if v.requires_grad and v.source._op is None]
         else:
             leaves = list(capture)
+        self._names_from_callers()
         self._name_values()
         remove_hooks = self.naming_hooks()
         self.intercepts_backward, self.phase = False, "backward"
@@ -466,8 +508,14 @@ class Tracer:
         return t
 
     def changed_in_place(self, t: Tensor, writer: str) -> None:
-        """Any other in-place write while tracing cannot be replayed: refuse it."""
+        """Any other in-place write while tracing cannot be replayed: refuse it (a stamp
+        after recorded updates of the same tensor is recorded too)."""
         if self.in_opaque:
+            return
+        value = self.values.get(id(t))
+        if value is not None and any(isinstance(step, InPlace) and step.target is value
+                                     for step in self.trace.steps):
+            self.trace.steps.append(Mark(value, writer))
             return
         raise CompileError(
             f"compile: {writer} changed a tensor of shape {t.shape} in place inside "
@@ -528,6 +576,17 @@ class Tracer:
             _set_state(tracer=None)
             self.restore_grads()
         return trace
+
+    def _names_from_callers(self) -> None:
+        """Names from the locals of the user's frames now running (``backward()`` is called
+        before they return, so the profile hook has not seen them yet)."""
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_globals.get("__name__", "").partition(".")[0] not in _LIBRARIES:
+                for local, value in frame.f_locals.items():
+                    if isinstance(value, Tensor) and not local.startswith("_"):
+                        self.trace.local_names.setdefault(id(value), local)
+            frame = frame.f_back
 
     def _name_values(self) -> None:
         """Give values the names the user's code gave them: locals, globals, closure cells."""

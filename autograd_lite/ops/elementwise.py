@@ -252,7 +252,8 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
 
     ``condition`` must be boolean (a comparison's result); its gradient is not defined.
     """
-    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    # A tensor condition stays a tensor operand (not its array), so ag.compile sees it flow.
+    mask = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if mask.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {mask.dtype}")
     return _where(mask, x, y)
