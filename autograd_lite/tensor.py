@@ -434,6 +434,8 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """Return a tensor sharing this data, outside the graph (it does not require grad)."""
+        if STATE.tracer is not None:  # inside ag.compile: a step of the program
+            return STATE.tracer.record_copy(self, "detach")
         return Tensor._from_op(self._data)
 
     # --- array facts ------------------------------------------------------------------------

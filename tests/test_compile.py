@@ -462,3 +462,12 @@ def test_fused_sigmoid_bce_gradient_matches_unfused_to_1e12_over_thousands_of_st
     for ours, theirs in zip(fused[1], plain[1]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
     assert fused[0][-1] < 0.9 * fused[0][0]  # it trains
+
+
+def test_a_detached_parameter_is_read_on_every_call():
+    w = ag.tensor([2.0], requires_grad=True)
+    compiled = ag.compile(lambda x: x * w.detach())
+    assert compiled(ag.tensor([1.0])).item() == 2.0
+    with ag.no_grad():
+        w.mul_(3.0)
+    assert compiled(ag.tensor([1.0])).item() == 6.0

@@ -103,9 +103,6 @@ class TracedTensor(Tensor):
     def __repr__(self) -> str:
         return f"<traced tensor, shape {self.shape}, dtype {self.dtype}>"
 
-    def detach(self) -> Tensor:
-        return STATE.tracer.record_copy(self, "detach")
-
 
 class Draw:
     """A random draw as a step: ``generator.method(size)`` (None: the default generator)."""
