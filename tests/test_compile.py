@@ -294,6 +294,8 @@ def test_rewritten_whole_step_matches_the_unrewritten_program_exactly():
     np.testing.assert_array_equal(rewritten[1], plain[1])
     assert "** 1" in plain[2] and "** 1" not in rewritten[2]  # x ** 1 is x
     assert "np.broadcast_to" in plain[2] and "np.broadcast_to" not in rewritten[2]  # folded
+    assert "= -" in plain[2] and "= -" not in rewritten[2]  # y - l2 flipped, its negation gone
+    assert "flipped to p - y" in rewritten[2]
 
 
 def test_rewritten_drop_in_gradients_match_the_unrewritten_program_exactly():

@@ -198,6 +198,41 @@ def fuse_sigmoid_binary_cross_entropy(trace: Trace) -> None:
     trace.steps = kept
 
 
+def flip_negated_differences(trace: Trace) -> None:
+    """``d = y - p`` used only squared and negated (``0.5 * sum((y - p) ** 2)`` and its VJP's
+    ``-d``) becomes ``d = p - y``: the square is the same, bit for bit, and ``-d`` is ``d``,
+    one pass fewer. Equal under ``==`` (only the sign of an exact zero can differ)."""
+    uses: dict[int, list[Node]] = {}
+    for step in trace.steps:
+        if isinstance(step, Node):
+            for v in step.inputs:
+                if isinstance(v, Value):
+                    uses.setdefault(id(v), []).append(step)
+    needed = {id(v) for v in trace.outputs + trace.grads if isinstance(v, Value)}
+    replaced: dict[int, Value] = {}
+    for step in trace.steps:
+        if not _is_op(step, "sub") or not all(isinstance(v, Value) for v in step.inputs):
+            continue
+        users = uses.get(id(step.out), [])
+        negations = [u for u in users if _is_op(u, "neg")]
+        squares = [u for u in users if _is_op(u, "square") or (
+            _is_op(u, "pow") and type(u.inputs[1]) in (int, float) and u.inputs[1] == 2)]
+        if (len(negations) != 1 or len(negations) + len(squares) != len(users)
+                or id(step.out) in needed or any(u.inputs[0] is not step.out for u in users)):
+            continue
+        step.inputs = step.inputs[::-1]
+        step.note = "flipped to p - y, which is also the backward's -(y - p)"
+        replaced[id(negations[0].out)] = step.out
+    kept = []
+    for step in trace.steps:
+        _substitute(step, replaced)
+        if not (isinstance(step, Node) and id(step.out) in replaced):
+            kept.append(step)
+    trace.steps = kept
+    trace.outputs = [replaced.get(id(v), v) for v in trace.outputs]
+    trace.grads = [replaced.get(id(v), v) for v in trace.grads]
+
+
 def _substitute(step: Any, replaced: dict[int, Value]) -> None:
     if not replaced:
         return
@@ -219,3 +254,4 @@ def rewrite(trace: Trace) -> None:
     fold_constants(trace)
     share_common_values(trace)
     fuse_sigmoid_binary_cross_entropy(trace)
+    flip_negated_differences(trace)
