@@ -52,10 +52,16 @@ class _Entry:
             self.saved = []
         else:
             self.program, self.saved = codegen.drop_in(trace, fn)
-        self.prim = Primitive(getattr(fn, "__name__", "compiled"), self.program.forward,
-                              vjp_any=self._vjp)
+        # One VJP per input, made once: each reads its entry of the backward program's
+        # result, which the first of them computes for all.
+        vjps = [functools.partial(self._vjp, argnum) for argnum in range(len(trace.grads))]
+        self.prim = Primitive(getattr(fn, "__name__", "compiled"), self.program.forward, vjps)
         self.seed_of_output = {v.source: i for i, v in enumerate(trace.seeds)}
         self.output_requires_grad = [v.requires_grad for v in trace.outputs]
+        # The drop-in node's inputs, when they are all tensors from outside (the same on
+        # every call); None when some are arguments.
+        self.grad_inputs = (None if any(v.kind == "arg" for v in trace.grad_inputs)
+                            else tuple(v.source for v in trace.grad_inputs))
         # What a call runs: the generated step itself, or the drop-in node's wrapper.
         self.run = self.program.step if self.program.step is not None else self.run_drop_in
 
@@ -65,22 +71,24 @@ class _Entry:
     def run_drop_in(self, args: tuple) -> Any:
         arrays = [args[i]._data if isinstance(args[i], Tensor) else args[i]
                   for i in self.arg_positions]
+        arrays += [t._data for t in self.externals]
         outputs = self._run_drop_in(args, arrays)
         return tuple(outputs) if self.returned_tuple else outputs[0]
 
     def _run_drop_in(self, args: tuple, arrays: list) -> list[Tensor]:
-        values, saved = self.program.forward(*arrays, *[t._data for t in self.externals])
+        values, saved = self.program.forward(*arrays)
         trace = self.trace
         if not trace.grads:
             return [Tensor._from_op(np.asarray(v)) for v in values]
-        inputs = tuple(args[v.source] if v.kind == "arg" else v.source
-                       for v in trace.grad_inputs)
+        inputs = (self.grad_inputs if self.grad_inputs is not None else
+                  tuple(args[v.source] if v.kind == "arg" else v.source
+                        for v in trace.grad_inputs))
         call = _Call(self, saved)
         return [Tensor._from_op(np.asarray(v), self.prim, inputs, {"call": call, "output": i})
                 if needs else Tensor._from_op(np.asarray(v))
                 for i, (v, needs) in enumerate(zip(values, self.output_requires_grad))]
 
-    def _vjp(self, F: Any, argnum: int, g: Any, ans: Any, *inputs: Any, call: _Call,
+    def _vjp(self, argnum: int, F: Any, g: Any, ans: Any, *inputs: Any, call: _Call,
              output: int) -> Any:
         if F is not NUMPY:
             raise CompileError(
@@ -99,12 +107,19 @@ class _Call:
     def __init__(self, entry: _Entry, saved: tuple) -> None:
         self.entry, self.saved, self.last = entry, saved, None
 
+    def __repr__(self) -> str:  # how graph drawings show the node's parameter
+        return f"program({len(self.saved)} saved)"
+
     def gradients(self, output: int, g: Any) -> tuple:
         """Every input's gradient for the gradient ``g`` of output ``output`` (run once)."""
         if self.last is not None and self.last[0] == output and self.last[1] is g:
             return self.last[2]
-        seeds = [np.zeros(v.shape, v.dtype) for v in self.entry.trace.seeds]
-        seeds[self.entry.seed_of_output[output]] = g
+        trace_seeds = self.entry.trace.seeds
+        if len(trace_seeds) == 1:
+            seeds = [g]
+        else:  # the other outputs' gradients are zero: backward is linear in them
+            seeds = [np.zeros(v.shape, v.dtype) for v in trace_seeds]
+            seeds[self.entry.seed_of_output[output]] = g
         grads = self.entry.program.backward(*self.saved, *seeds)
         self.last = (output, g, grads)
         return grads

@@ -233,6 +233,57 @@ def flip_negated_differences(trace: Trace) -> None:
     trace.grads = [replaced.get(id(v), v) for v in trace.grads]
 
 
+def drop_broadcasts(trace: Trace) -> None:
+    """``broadcast_to`` (what the VJP of a sum does to the incoming gradient) costs a
+    Python-level NumPy call; elementwise arithmetic broadcasts by itself. So an elementwise op
+    of a broadcast and a number is done before the broadcast (``broadcast(g) * 2`` becomes
+    ``broadcast(g * 2)``, the same values), and a broadcast met by an operand of the full
+    shape is dropped (``broadcast(g) * d`` becomes ``g * d``, the same values)."""
+    changed = True
+    while changed:
+        changed = False
+        uses: dict[int, int] = {}
+        for step in trace.steps:
+            if isinstance(step, Node):
+                for v in step.inputs:
+                    if isinstance(v, Value):
+                        uses[id(v)] = uses.get(id(v), 0) + 1
+        for v in trace.outputs + trace.grads:
+            if isinstance(v, Value):
+                uses[id(v)] = uses.get(id(v), 0) + 1
+        for step in trace.steps:
+            if not _is_op(step, "add", "sub", "mul", "div") or len(step.inputs) != 2:
+                continue
+            for index, operand in enumerate(step.inputs):
+                broadcast = _producer(operand, "broadcast_to")
+                other = step.inputs[1 - index]
+                if broadcast is None or not isinstance(broadcast.inputs[0], Value):
+                    continue
+                source = broadcast.inputs[0]
+                if source.dtype != step.out.dtype:
+                    continue
+                if isinstance(other, Value) and other.shape == step.out.shape:
+                    step.inputs = list(step.inputs)
+                    step.inputs[index] = source  # NumPy broadcasts it against `other`
+                    changed = True
+                elif type(other) in (int, float) and uses.get(id(operand)) == 1:
+                    # op(broadcast(x), c) -> broadcast(op(x, c)): the step computes on x's
+                    # shape and the broadcast node takes its place in the order.
+                    inner = Value("op", None, source.shape, step.out.dtype)
+                    inner.node = Node(step.prim, list(step.inputs), step.params, inner,
+                                      step.phase, step.scope)
+                    inner.node.inputs[index] = source
+                    position = trace.steps.index(step)
+                    trace.steps.insert(position, inner.node)
+                    step.prim, step.params = broadcast.prim, broadcast.params
+                    step.inputs = [inner]
+                    changed = True
+                if changed:
+                    break
+            if changed:
+                break
+
+
 def _substitute(step: Any, replaced: dict[int, Value]) -> None:
     if not replaced:
         return
@@ -252,6 +303,7 @@ def rewrite(trace: Trace) -> None:
     numbers_for_uniform_constants(trace)
     drop_identities(trace)
     fold_constants(trace)
+    drop_broadcasts(trace)
     share_common_values(trace)
     fuse_sigmoid_binary_cross_entropy(trace)
     flip_negated_differences(trace)
