@@ -17,7 +17,13 @@ from . import (
 from . import tensor as _tensor_module  # the name ag.tensor is the factory
 from .backward import grad
 from .clock import mark_changed_in_place
-from .compiler import CompileError, compile, opaque, runtime_check  # noqa: A004 - issue 16
+from .compiler import (  # noqa: A004 - ag.compile (issue 16)
+    CompileError,
+    compile,
+    opaque,
+    runtime_arrays,
+    runtime_check,
+)
 from .grad_mode import (
     detect_anomaly,
     enable_grad,
@@ -64,5 +70,5 @@ __all__ = [
     "GradcheckError", "gradcheck", "gradgradcheck",
     "GraphvizNotFoundError", "capture_grads", "draw_graph", "save_graph",
     *PUBLIC_OPS,
-    "CompileError", "compile", "opaque", "runtime_check",  # compile (issue 16)
+    "CompileError", "compile", "opaque", "runtime_arrays", "runtime_check",  # issue 16
 ]

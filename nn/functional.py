@@ -216,6 +216,16 @@ def _integer_indices(indices: Any, where: str) -> np.ndarray:
     return array
 
 
+def _integer_target(target: Any, where: str) -> Tensor:
+    """Class targets as an integer tensor (its values are read by ``ag.runtime_arrays``)."""
+    if not isinstance(target, Tensor):
+        target = as_input(np.asarray(target), where)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{where}: expected integer indices, got dtype {target.dtype}; convert "
+                        f"with .astype('int64')")
+    return target
+
+
 def check_padding_idx(padding_idx: int | None, num_embeddings: int, where: str) -> int | None:
     """``padding_idx`` as a row number in [0, num_embeddings) (negative counts from the end, as
     in PyTorch), or None; ValueError naming ``where`` when it is out of range."""
@@ -378,32 +388,40 @@ def _check_class_targets(logits: Tensor, target: np.ndarray, ignore_index: int, 
                          f"(input shape {logits.shape}, target shape {target.shape})")
 
 
-def _picked_class_loss(log_probs: Tensor, target: np.ndarray, weight: Any, ignore_index: int,
+def _picked_class_loss(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: int,
                        label_smoothing: float, reduction: str, where: str) -> Tensor:
     """The (label-smoothed, weighted) negative log-likelihood of integer class targets.
 
     The mean divides by the total weight of the targets that are not ignored (PyTorch's rule).
+    The NumPy work on the target's values goes through ``ag.runtime_arrays``, so that a
+    compiled step does it again on every call.
     """
-    _check_class_targets(log_probs, target, ignore_index, where)
     rows = _class_axis_last(log_probs)
     classes = rows.shape[1]
-    flat_target = target.reshape(-1)
-    counted = flat_target != ignore_index
-    safe_target = np.where(counted, flat_target, 0)
     class_weight = np.ones(classes, rows.dtype) if weight is None else np.asarray(
         weight.data if isinstance(weight, Tensor) else weight, dtype=rows.dtype)
     if class_weight.shape != (classes,):
         raise ValueError(f"{where}: weight must have one entry per class, shape ({classes},), "
                          f"got {class_weight.shape}")
-    target_weight = class_weight[safe_target] * counted
-    loss = -rows[np.arange(rows.shape[0]), safe_target] * target_weight
+
+    def pick(target_values: np.ndarray) -> tuple[np.ndarray, ...]:
+        _check_class_targets(log_probs, target_values, ignore_index, where)
+        flat_target = target_values.reshape(-1)
+        counted = flat_target != ignore_index
+        safe_target = np.where(counted, flat_target, 0)
+        target_weight = class_weight[safe_target] * counted
+        return (np.arange(rows.shape[0]), safe_target, target_weight, counted,
+                np.asarray(target_weight.sum()))
+
+    row_index, safe_target, target_weight, counted, total_weight = ag.runtime_arrays(pick, target)
+    loss = -rows[row_index, safe_target] * target_weight
     if label_smoothing:
         smooth = -(rows * class_weight).sum(axis=1) * counted
         loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
     if reduction == "none":
         return loss.reshape(target.shape)
     if reduction == "mean":
-        return loss.sum() / target_weight.sum()
+        return loss.sum() / total_weight
     return _reduce(loss, reduction, where)
 
 
@@ -417,7 +435,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     of the wrong shape and IndexError for a class out of range, naming both shapes.
     """
     input = as_input(input, "nll_loss")
-    target = _integer_indices(target, "nll_loss")
+    target = _integer_target(target, "nll_loss")
     return _picked_class_loss(input, target, weight, ignore_index, 0.0, reduction, "nll_loss")
 
 
@@ -439,10 +457,11 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
         raise ValueError("cross_entropy: input must have a class axis, got a scalar")
     class_axis = 1 if input.ndim > 1 else 0
     log_probs = ag.log_softmax(input, axis=class_axis)
-    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target_array = target if isinstance(target, Tensor) else np.asarray(target)
     if target_array.dtype.kind in "iu":
-        return _picked_class_loss(log_probs, target_array, weight, ignore_index,
-                                  label_smoothing, reduction, "cross_entropy")
+        return _picked_class_loss(log_probs, _integer_target(target_array, "cross_entropy"),
+                                  weight, ignore_index, label_smoothing, reduction,
+                                  "cross_entropy")
     if target_array.shape != input.shape:
         raise ValueError(f"cross_entropy: input of shape {input.shape} needs integer class "
                          f"targets (without the class axis) or class probabilities of the same "

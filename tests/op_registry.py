@@ -593,6 +593,7 @@ NOT_OPS: dict[str, str] = {
     "opaque": "decorator marking calls a compiled program replays; computes nothing",
     "CompileError": "exception class",
     "runtime_check": "runs a validation on arrays (now and in compiled programs)",
+    "runtime_arrays": "computes NumPy arrays from values (now and in compiled programs)",
 }
 
 # Tensor members that do not compute a new tensor from tensors, and why.

@@ -375,14 +375,49 @@ def test_fit_compiled_gives_the_eager_numbers_on_the_examples_models(name):
         np.testing.assert_array_equal(ours, theirs)
 
 
-def test_fit_compiled_with_class_index_targets_raises_clearly():
-    x = np.random.default_rng(0).standard_normal((8, 2))
-    y = np.zeros(8, dtype=np.int64)
-    model = nn.Linear(2, 3)
-    model.to(np.float64)
-    with pytest.raises(ag.CompileError, match=r"\.data of a value traced"):
-        nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), (x, y),
-               progress=False, metrics=(), compile=True)
+@pytest.mark.parametrize("name, model_factory, inputs", [
+    # examples/digits.py: the sigmoid MLP and the small CNN (Conv2d, ReLU, MaxPool2d), both on
+    # nn.CrossEntropyLoss with class-index targets
+    ("digits_mlp", lambda: nn.Sequential(nn.Linear(16, 8), nn.Sigmoid(), nn.Linear(8, 10)),
+     (16,)),
+    ("digits_cnn", lambda: nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(),
+                                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 10)),
+     (1, 4, 4)),
+])
+def test_fit_compiled_with_class_index_targets_equals_eager(name, model_factory, inputs):
+    random = np.random.default_rng(4)
+    x = random.standard_normal((21,) + inputs)
+    y = random.integers(0, 10, 21)
+    runs = [_fit(compile, model_factory, nn.CrossEntropyLoss(), x, y,
+                 optimizer=lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9))
+            for compile in (False, True)]
+    assert runs[1][0] == runs[0][0]
+    for ours, theirs in zip(runs[1][1], runs[0][1]):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_cross_entropy_targets_weights_and_ignore_index_are_read_on_every_call():
+    weight = np.array([1.0, 2.0, 0.5])
+
+    def loss_of(logits, target):
+        return nn.functional.cross_entropy(logits, target, weight=weight, ignore_index=1,
+                                           label_smoothing=0.1)
+    compiled = ag.compile(loss_of)
+    logits = ag.tensor(np.random.default_rng(5).standard_normal((4, 3)), requires_grad=True)
+    for target in ([0, 1, 2, 2], [2, 2, 0, 1], [1, 0, 0, 0]):
+        target = np.array(target)
+        expected = loss_of(logits, target)
+        expected.backward()
+        expected_grad = logits.grad.numpy().copy()
+        logits.grad = None
+        loss = compiled(logits, target)
+        loss.backward()
+        assert loss.item() == expected.item()
+        np.testing.assert_array_equal(logits.grad.numpy(), expected_grad)
+        logits.grad = None
+    assert compiled.trace_count == 1
+    with pytest.raises(IndexError, match="target class 7 is out of range for 3 classes"):
+        compiled(logits, np.array([0, 7, 2, 2]))
 
 
 def test_bce_range_check_runs_on_every_call_of_a_compiled_program():

@@ -82,4 +82,18 @@ def runtime_check(check: Callable[..., None], *tensors: Any) -> None:
     check(*[t._data for t in tensors])
 
 
-__all__ = ["CompileError", "Compiled", "compile", "opaque", "runtime_check"]
+def runtime_arrays(compute: Callable[..., tuple], *tensors: Any) -> tuple:
+    """Return ``compute(*arrays)`` (a tuple of NumPy arrays) on the tensors' arrays; inside a
+    compiled function it runs on every call of the program.
+
+    For NumPy work that depends on values, such as picking each row's target class
+    (``cross_entropy``'s indices and weights): the returned arrays must reach ops as they are
+    (as operands, or inside an index), which then use each call's arrays.
+    """
+    tracer = STATE.tracer
+    if tracer is not None:
+        return tracer.host_arrays(compute, tensors)
+    return tuple(compute(*[t._data for t in tensors]))
+
+
+__all__ = ["CompileError", "Compiled", "compile", "opaque", "runtime_arrays", "runtime_check"]

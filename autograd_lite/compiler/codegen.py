@@ -29,6 +29,7 @@ from .trace import (
     Call,
     Check,
     Draw,
+    Host,
     InPlace,
     Mark,
     Node,
@@ -145,6 +146,8 @@ class _Writer:
             name = self.fresh(value.name or "param")
         elif value.kind == "grad":
             name = self.fresh("grad_" + self.name(value.source))
+        elif value.kind == "host":
+            name = self.fresh(value.name or "array")
         elif value.kind == "seed":
             name = self.fresh(f"grad_{self.name(self.trace.outputs[value.source])}")
         else:
@@ -175,10 +178,7 @@ class _Writer:
                       else self.bind("generator", node.prim.generator))
             return f"{source}.{node.prim.method}({literal(node.params['size'])})"
         prim, out = node.prim, node.out
-        params = {k: literal(v) for k, v in node.params.items()}
-        for key, text in params.items():
-            if text is None:
-                params[key] = self.bind(f"{prim.name}_{key}", node.params[key])
+        params = {k: self.parameter(v, f"{prim.name}_{k}") for k, v in node.params.items()}
         template = INLINE.get(prim.name)
         if prim.name == "transpose" and node.params.get("axes") == (1, 0):
             template = INLINE["transpose2d"]
@@ -197,6 +197,18 @@ class _Writer:
                 and any(v.dtype != out.dtype for v in values)):
             call = f"np.asarray({call}).astype(np.{out.dtype.name}, copy=False)"
         return call
+
+    def parameter(self, value: Any, base: str) -> str:
+        """Source for an op parameter: a literal, a runtime array's name (inside an index
+        tuple too), or a constant bound in the namespace."""
+        host = self.trace.host_values.get(id(value)) if isinstance(value, np.ndarray) else None
+        if host is not None:
+            return self.name(host)
+        if isinstance(value, tuple) and any(isinstance(v, (np.ndarray, tuple)) for v in value):
+            parts = [self.parameter(v, base) for v in value]
+            return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+        text = literal(value)
+        return text if text is not None else self.bind(base, value)
 
     def comment(self, node: Node) -> str:
         prim = node.prim if isinstance(node.prim, str) else node.prim.name
@@ -243,9 +255,13 @@ def live_steps(steps: Sequence[Any], needed: Sequence[Any]) -> list[Any]:
     kept = []
     for step in reversed(steps):
         if isinstance(step, Node):
-            if id(step.out) not in live and not isinstance(step.prim, Check):
+            if isinstance(step.prim, Host):
+                if not any(id(v) in live for v in step.prim.outputs):
+                    continue
+            elif id(step.out) not in live and not isinstance(step.prim, Check):
                 continue
             live.update(id(v) for v in step.inputs if isinstance(v, Value))
+            live.update(id(v) for v in step.host_inputs)
         else:
             for v in (getattr(step, "grad", None), getattr(step, "value", None),
                       getattr(step, "other", None), getattr(step, "target", None)):
@@ -273,6 +289,12 @@ def _header(trace: Trace, title: str) -> list[str]:
 
 
 def _node_line(writer: _Writer, node: Node) -> str:
+    if isinstance(node.prim, Host):
+        function = writer.bind(getattr(node.prim.function, "__name__", "arrays").lstrip("_"),
+                               node.prim.function)
+        names = "".join(writer.name(v) + ", " for v in node.prim.outputs)
+        operands = ", ".join(writer.name(v) for v in node.inputs)
+        return f"    {names}= {function}({operands})  # arrays from values, on every call"
     if isinstance(node.prim, Check):
         check = writer.bind(getattr(node.prim.function, "__name__", "check").lstrip("_"),
                             node.prim.function)
@@ -301,7 +323,10 @@ def drop_in(trace: Trace, fn: Callable) -> tuple[Program, list[Value]]:
     made_in_backward = {id(n.out) for n in backward_nodes}
     saved: list[Value] = []
     seen: set[int] = set()
-    for v in [v for n in backward_nodes for v in n.inputs] + list(trace.grads):
+    made_in_backward.update(id(v) for n in backward_nodes if isinstance(n.prim, Host)
+                            for v in n.prim.outputs)
+    for v in ([v for n in backward_nodes for v in list(n.inputs) + n.host_inputs]
+              + list(trace.grads)):
         if (isinstance(v, Value) and id(v) not in made_in_backward and id(v) not in seen
                 and v.kind not in ("const", "seed")):
             seen.add(id(v))

@@ -21,6 +21,7 @@ def fold_constants(trace: Trace) -> None:
     kept = []
     for step in trace.steps:
         if (isinstance(step, Node) and isinstance(step.prim, Primitive)
+                and not step.host_inputs
                 and all(not isinstance(v, Value) or v.kind == "const" for v in step.inputs)):
             arrays = [v.source if isinstance(v, Value) else v for v in step.inputs]
             value = np.asarray(step.prim.forward(*arrays, **step.params))

@@ -113,6 +113,16 @@ class Draw:
         self.name, self.method, self.generator = "random", method, generator
 
 
+class Host:
+    """NumPy arrays computed from tensors' values on every call (``ag.runtime_arrays``): the
+    prim of a Node; ``outputs`` are the "host" Values of the arrays it returns."""
+
+    __slots__ = ("name", "function", "outputs")
+
+    def __init__(self, function: Callable) -> None:
+        self.name, self.function, self.outputs = "arrays", function, []
+
+
 class Check:
     """A validation that reads values (``check(*arrays)`` raises or returns None), run on
     every call of the program: the prim of a Node whose output nothing uses."""
@@ -167,13 +177,14 @@ class Value:
 class Node:
     """One primitive call: ``out = prim(*inputs, **params)``; inputs are Values or numbers."""
 
-    __slots__ = ("prim", "inputs", "params", "out", "phase", "scope", "note")
+    __slots__ = ("prim", "inputs", "params", "out", "phase", "scope", "note", "host_inputs")
 
     def __init__(self, prim: Any, inputs: list, params: dict, out: Value, phase: str,
                  scope: str) -> None:
         self.prim, self.inputs, self.params, self.out = prim, inputs, params, out
         self.phase, self.scope = phase, scope
         self.note = ""  # what a rewrite did here, for the comment
+        self.host_inputs: list[Value] = []  # runtime arrays inside params (an index)
 
 
 class Accumulate:
@@ -238,7 +249,21 @@ class Trace:
         self.local_names: dict[int, str] = {}
         self.module_names: dict[int, str] = {}
         self.guards: list[tuple[Any, str, Any]] = []  # (object, attribute, traced value)
+        self.host_values: dict[int, Value] = {}  # id(array) -> its Value (ag.runtime_arrays)
         self.whole_step = False  # it ran backward, an opaque call or an in-place update
+
+
+def _host_values_in(params: Any, host_values: dict[int, Value]) -> list[Value]:
+    """The runtime arrays (by identity) inside an op's parameters, at any tuple depth."""
+    found = []
+    stack = list(params.values()) if isinstance(params, dict) else [params]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            stack.extend(item)
+        elif isinstance(item, np.ndarray) and id(item) in host_values:
+            found.append(host_values[id(item)])
+    return found
 
 
 def _outer_names(fn: Callable) -> dict[int, str]:
@@ -339,8 +364,27 @@ class Tracer:
             return value if value is not None else self.external(x)
         if type(x) in (float, int, bool):
             return x
+        host = self.trace.host_values.get(id(x))
+        if host is not None:
+            return host
         array = np.asarray(x)
         return self.constant(array)
+
+    def host_arrays(self, function: Callable, tensors: Sequence[Tensor]) -> tuple:
+        """``ag.runtime_arrays`` inside the traced function: a step that computes the arrays
+        on every call; ops that get them (as operands or inside an index) read them there."""
+        operands = [self.ref(t) for t in tensors]
+        arrays = tuple(function(*[t._data for t in tensors]))
+        how = Host(function)
+        out = Value("effect", None, (), np.dtype(bool))
+        out.node = Node(how, operands, {}, out, self.phase, "")
+        self.trace.steps.append(out.node)
+        for index, array in enumerate(arrays):
+            value = Value("host", (out, index), np.shape(array), np.asarray(array).dtype)
+            how.outputs.append(value)
+            self.trace.host_values[id(array)] = value
+            self.keep.append(array)
+        return arrays
 
     def constant(self, array: np.ndarray) -> Value:
         value = Value("const", array, array.shape, array.dtype)
@@ -377,6 +421,8 @@ class Tracer:
         value = Value("op", None, result.shape, result.dtype, result._requires_grad)
         scope = f"{STATE.scope[-1][1]} {STATE.scope[-1][0]}".strip() if STATE.scope else ""
         value.node = Node(prim, operands, dict(params), value, self.phase, scope)
+        if self.trace.host_values:
+            value.node.host_inputs = _host_values_in(params, self.trace.host_values)
         self.trace.steps.append(value.node)
         self.values[id(result)] = value
         self.keep.append(result)
