@@ -59,7 +59,9 @@ def numbers_for_uniform_constants(trace: Trace) -> None:
 
 def drop_identities(trace: Trace) -> None:
     """``x * 1``, ``1 * x``, ``x / 1`` and ``x ** 1`` (what the VJP of ``x ** 2`` computes) are
-    ``x`` itself, exactly (NaN, infinities and signed zeros included)."""
+    ``x`` itself, exactly (NaN, infinities and signed zeros included); so are a reshape,
+    broadcast, ``sum_to`` or cast to the shape and dtype ``x`` has, and a transpose that keeps
+    the axes in place."""
     replaced: dict[int, Value] = {}
     kept = []
     for step in trace.steps:
@@ -75,7 +77,16 @@ def drop_identities(trace: Trace) -> None:
 
 
 def _identity_operand(step: Any) -> Value | None:
-    """The operand that ``step`` returns unchanged, if it is one of the identities above."""
+    """The operand that ``step`` returns unchanged, if it is one of the identities above, or a
+    reshape, broadcast, ``sum_to``, cast or transpose that changes nothing."""
+    if _is_op(step, "reshape", "broadcast_to", "sum_to", "astype", "transpose"):
+        value = step.inputs[0]
+        axes = step.params.get("axes")
+        if (isinstance(value, Value) and value.shape == step.out.shape
+                and value.dtype == step.out.dtype
+                and (axes is None or tuple(axes) == tuple(range(len(value.shape))))):
+            return value
+        return None
     if not _is_op(step, "mul", "div", "pow"):
         return None
     candidates = {"mul": (0, 1), "div": (0,), "pow": (0,)}[step.prim.name]
