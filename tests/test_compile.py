@@ -510,3 +510,29 @@ def test_a_detached_parameter_is_read_on_every_call():
     with ag.no_grad():
         w.mul_(3.0)
     assert compiled(ag.tensor([1.0])).item() == 6.0
+
+
+@pytest.mark.parametrize("name, fn, check", [
+    # softmax cross-entropy: the no-op reshape goes, and the VJP reuses the log-probabilities
+    ("log_softmax", lambda x, t: -(ag.log_softmax(x, axis=1) * t).sum() / 4,
+     lambda code: code.count(" - ") == 1 and ".reshape((4, 1))" not in code),
+    # an op repeated on the same operands is computed once
+    ("shared", lambda x, t: ((1 - x) * t + (1 - x).exp()).sum(),
+     lambda code: code.count("1 - x") == 1),
+    # a broadcast gradient met by a full-shape operand needs no np.broadcast_to
+    ("mean", lambda x, t: (x * t).mean(), lambda code: "broadcast_to" not in code),
+])
+def test_each_rewrite_keeps_the_unrewritten_numbers(name, fn, check):
+    random = np.random.default_rng(6)
+    t = ag.tensor(random.random((4, 3)))
+    results = []
+    for rewrite in (True, False):
+        x = ag.tensor(random.standard_normal((4, 3)) if not results else results[0][2],
+                      requires_grad=True)
+        compiled = ag.compile(fn, rewrite=rewrite)
+        out = compiled(x, t)
+        out.backward()
+        results.append((out.item(), x.grad.numpy(), x.numpy(), compiled.code))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert check(results[0][3]) and not check(results[1][3])
