@@ -41,8 +41,9 @@ def compile(fn: Callable, *, cache_size: int = 8, rewrite: bool = True  # noqa: 
     ``.numpy()``, ``.data``, ``bool()``, an ``if`` on a tensor), changes a tensor in place in a
     way a program cannot replay, or returns something other than tensors; and for
     ``backward(create_graph=True)`` through a compiled function. ``rewrite=False`` skips the
-    rewrites (``compiler/rewrites.py``), which never change the numbers; ``cache_size`` is how
-    many programs are kept.
+    rewrites (``compiler/rewrites.py``) and the reuse of dead buffers (``out=``), which change
+    no numbers except where a rewrite says so (the fused sigmoid + BCE gradient);
+    ``cache_size`` is how many programs are kept.
     """
     return Compiled(fn, cache_size=cache_size, rewrite=rewrite)
 

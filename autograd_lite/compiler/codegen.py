@@ -22,6 +22,7 @@ import numpy as np
 
 from ..backward import _accumulate_leaf_grad
 from ..clock import mark_changed_in_place
+from ..primitive import Primitive
 from ..random import default_generator
 from ..tensor import Tensor
 from .trace import (
@@ -59,6 +60,13 @@ _COMPARISONS = {"gt", "ge", "lt", "le"}
 # Primitives whose NumPy forward returns a new array (never a view or an operand).
 FRESH = {"add", "sub", "mul", "div", "neg", "matmul", "exp", "log", "tanh", "sigmoid",
          "square", "sqrt", "relu", "where"}
+# Elementwise primitives as ufuncs, for the form that writes into a dead operand's buffer.
+UFUNCS = {"add": "np.add", "sub": "np.subtract", "mul": "np.multiply", "div": "np.divide",
+          "neg": "np.negative", "exp": "np.exp", "log": "np.log", "tanh": "np.tanh",
+          "sqrt": "np.sqrt", "square": "np.square", "sin": "np.sin", "cos": "np.cos"}
+# Below this many elements a new array is cheaper than the keyword call with out= (measured:
+# 0.28 us against 0.40 us for 16 float64, level from about 4,096).
+REUSE_FROM = 4096
 RESERVED = {"np", "Tensor", "accumulate", "mark_changed_in_place", "default_generator"}
 
 
@@ -113,6 +121,7 @@ class _Writer:
                                           "default_generator": default_generator}
         self.names: dict[int, str] = {}
         self.tensor_names: dict[int, str] = {}
+        self.reusable: set[int] = set()  # values whose buffer their one user may overwrite
         self.counter = 0
         for value, name in zip(trace.args, arg_names):
             self.names[id(value)] = self.fresh(name)
@@ -179,6 +188,10 @@ class _Writer:
             return f"{source}.{node.prim.method}({literal(node.params['size'])})"
         prim, out = node.prim, node.out
         params = {k: self.parameter(v, f"{prim.name}_{k}") for k, v in node.params.items()}
+        buffer = self._dead_operand(node)
+        if buffer is not None:
+            # The operand's last use: its buffer takes the result (out=), no new array.
+            return f"{UFUNCS[prim.name]}({', '.join(operands)}, out={self.name(buffer)})"
         template = INLINE.get(prim.name)
         if prim.name == "transpose" and node.params.get("axes") == (1, 0):
             template = INLINE["transpose2d"]
@@ -197,6 +210,19 @@ class _Writer:
                 and any(v.dtype != out.dtype for v in values)):
             call = f"np.asarray({call}).astype(np.{out.dtype.name}, copy=False)"
         return call
+
+    def _dead_operand(self, node: Node) -> Value | None:
+        """An operand of an elementwise op whose buffer can hold the result: used by nothing
+        else, a fresh array of the result's shape and dtype (see ``reusable_buffers``)."""
+        if (node.prim.name not in UFUNCS or not _keeps_dtype(node)
+                or math.prod(node.out.shape) < REUSE_FROM):
+            return None
+        for v in node.inputs:
+            if (isinstance(v, Value) and id(v) in self.reusable and v.shape == node.out.shape
+                    and v.dtype == node.out.dtype):
+                self.reusable.discard(id(v))
+                return v
+        return None
 
     def parameter(self, value: Any, base: str) -> str:
         """Source for an op parameter: a literal, a runtime array's name (inside an index
@@ -247,6 +273,25 @@ def _accumulate(leaf: Tensor, grad: Any, fresh: bool = True) -> None:
     (never a constant of the program: ``fresh=False``)."""
     private = fresh and type(grad) is np.ndarray and grad.base is None
     _accumulate_leaf_grad(leaf, grad, False, private)
+
+
+def reusable_buffers(steps: Sequence[Any], kept: Sequence[Any]) -> set[int]:
+    """The values whose array only one op reads and nobody keeps, made by an op that returns a
+    new array: that op may write its result into it (``np.add(a, b, out=a)``, the same
+    numbers). ``kept`` are values that outlive the function (outputs, saved, gradients)."""
+    uses: dict[int, int] = {}
+    for step in steps:
+        operands = (list(step.inputs) + step.host_inputs if isinstance(step, Node)
+                    else [getattr(step, f, None) for f in ("grad", "value", "other", "target")])
+        for v in operands:
+            if isinstance(v, Value):
+                uses[id(v)] = uses.get(id(v), 0) + (1 if isinstance(step, Node) else 2)
+    for v in kept:
+        if isinstance(v, Value):
+            uses[id(v)] = uses.get(id(v), 0) + 2
+    return {id(step.out) for step in steps
+            if isinstance(step, Node) and isinstance(step.prim, Primitive)
+            and step.prim.name in FRESH and uses.get(id(step.out)) == 1}
 
 
 def live_steps(steps: Sequence[Any], needed: Sequence[Any]) -> list[Any]:
@@ -312,8 +357,9 @@ def _emit_nodes(writer: _Writer, nodes: Sequence[Node], lines: list[str]) -> Non
         lines.append(_node_line(writer, node))
 
 
-def drop_in(trace: Trace, fn: Callable) -> tuple[Program, list[Value]]:
-    """The forward and backward functions of a program used as one node of the graph."""
+def drop_in(trace: Trace, fn: Callable, reuse: bool = True) -> tuple[Program, list[Value]]:
+    """The forward and backward functions of a program used as one node of the graph
+    (``reuse``: dead operands' buffers take results)."""
     args = list(trace.args)
     writer = _Writer(trace, argument_names(fn, len(trace.args)))
     needed = list(trace.outputs) + [g for g in trace.grads if g is not None]
@@ -332,6 +378,8 @@ def drop_in(trace: Trace, fn: Callable) -> tuple[Program, list[Value]]:
             seen.add(id(v))
             saved.append(v)
     inputs = [writer.name(v) for v in args + trace.externals]
+    if reuse:
+        writer.reusable = reusable_buffers(steps, list(trace.outputs) + saved + list(trace.grads))
     lines = _header(trace, "a drop-in node (forward, then the backward its VJP runs)")
     lines.append(f"def forward({', '.join(inputs)}):")
     _emit_nodes(writer, forward_nodes, lines)
@@ -347,8 +395,8 @@ def drop_in(trace: Trace, fn: Callable) -> tuple[Program, list[Value]]:
     return Program("\n".join(lines) + "\n", writer.namespace), saved
 
 
-def whole_step(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned_tuple: bool
-               ) -> Program:
+def whole_step(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned_tuple: bool,
+               reuse: bool = True) -> Program:
     """One function that runs a whole traced step, side effects included.
 
     ``step(args)`` takes the call's arguments (``tensor_args`` says which are tensors, the
@@ -357,6 +405,8 @@ def whole_step(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned
     """
     writer = _Writer(trace, argument_names(fn, len(trace.args)))
     steps = live_steps(trace.steps, trace.outputs)
+    if reuse:
+        writer.reusable = reusable_buffers(steps, trace.outputs)
     lines = _header(trace, "a whole step (forward, backward, updates)")
     lines.append("def step(_args):")
     for value, is_tensor in zip(trace.args, tensor_args):

@@ -48,10 +48,10 @@ class _Entry:
         self.arg_positions = [v.source for v in trace.args]
         self.externals = [v.source for v in trace.externals]
         if trace.whole_step:
-            self.program = codegen.whole_step(trace, fn, tensor_args, returned_tuple)
+            self.program = codegen.whole_step(trace, fn, tensor_args, returned_tuple, rewrite)
             self.saved = []
         else:
-            self.program, self.saved = codegen.drop_in(trace, fn)
+            self.program, self.saved = codegen.drop_in(trace, fn, rewrite)
         # One VJP per input, made once: each reads its entry of the backward program's
         # result, which the first of them computes for all.
         vjps = [functools.partial(self._vjp, argnum) for argnum in range(len(trace.grads))]

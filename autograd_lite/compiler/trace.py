@@ -31,7 +31,7 @@ from ..tensor import Tensor
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 _TRACING_LOCK = threading.Lock()
-_LIBRARIES = {"autograd_lite", "nn", "numpy", "functools", "contextlib"}
+_LIBRARIES = {"autograd_lite", "nn", "numpy", "functools", "contextlib", "_pytest", "pluggy"}
 
 
 class CompileError(RuntimeError):
