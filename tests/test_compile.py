@@ -551,3 +551,31 @@ def test_large_dead_operands_lend_their_buffer_and_keep_the_numbers():
     assert results[0][0] == results[1][0]
     np.testing.assert_array_equal(results[0][1], results[1][1])
     assert "out=" in results[0][2] and "out=" not in results[1][2]
+
+
+def test_a_compiled_function_called_inside_another_is_inlined():
+    inner = ag.compile(lambda v: v * 2.0)
+    outer = ag.compile(lambda v: inner(v).sum())
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    outer(x).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    assert inner.trace_count == 0 and outer.trace_count == 1
+
+
+def test_number_and_keyword_arguments_are_part_of_the_key():
+    compiled = ag.compile(lambda x, scale, shift=0.0: (x * scale + shift).sum())
+    x = ag.tensor([1.0, 2.0])
+    assert compiled(x, 2.0).item() == 6.0
+    assert compiled(x, 3.0).item() == 9.0
+    assert compiled(x, 3.0, shift=1.0).item() == 11.0
+    assert compiled(x, 3.0, shift=1.0).item() == 11.0
+    assert compiled.trace_count == 3
+
+
+def test_backward_with_create_graph_inside_a_compiled_step_raises():
+    def step(x):
+        loss = (x * x).sum()
+        loss.backward(create_graph=True)
+        return loss
+    with pytest.raises(ag.CompileError, match=r"backward\(create_graph=True\) inside 'step'"):
+        ag.compile(step)(ag.tensor([1.0], requires_grad=True))
