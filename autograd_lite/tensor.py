@@ -463,10 +463,14 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """Return the underlying array (shared, not copied)."""
+        if STATE.tracer is not None:  # inside ag.compile the values would be frozen
+            STATE.tracer.read_data(self, ".numpy()")
         return self._data
 
     def item(self) -> float | int | bool:
         """Return the single element as a Python number; ValueError for other sizes."""
+        if STATE.tracer is not None:
+            STATE.tracer.read_data(self, ".item()")
         if self._data.size != 1:
             raise ValueError(f"item: only a tensor with one element can be converted to a "
                              f"Python number, got shape {self.shape}")
@@ -474,6 +478,8 @@ class Tensor:
 
     def tolist(self) -> Any:
         """Return the data as (nested) Python lists."""
+        if STATE.tracer is not None:
+            STATE.tracer.read_data(self, ".tolist()")
         return self._data.tolist()
 
     def astype(self, dtype: Any) -> Tensor:
@@ -496,6 +502,8 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """The data for NumPy: ``np.asarray(t)`` shares it, ``np.array(t)`` copies it."""
+        if STATE.tracer is not None:
+            STATE.tracer.read_data(self, "np.asarray()")
         if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
             raise ValueError(f"__array__: converting dtype {self._data.dtype} to "
                              f"{np.dtype(dtype)} needs a copy, but copy=False was given")
@@ -534,6 +542,8 @@ class Tensor:
         return (self[i] for i in range(len(self._data)))
 
     def __bool__(self) -> bool:
+        if STATE.tracer is not None:
+            STATE.tracer.read_data(self, "bool()")
         if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor with shape {self.shape} is "
                              f"ambiguous; use .any() or .all() on .numpy()")

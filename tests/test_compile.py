@@ -579,3 +579,11 @@ def test_backward_with_create_graph_inside_a_compiled_step_raises():
         return loss
     with pytest.raises(ag.CompileError, match=r"backward\(create_graph=True\) inside 'step'"):
         ag.compile(step)(ag.tensor([1.0], requires_grad=True))
+
+
+@pytest.mark.parametrize("read", [lambda w: w.item(), lambda w: w.numpy(), lambda w: np.asarray(w),
+                                  lambda w: bool(w), lambda w: w.tolist()])
+def test_reading_the_values_of_an_outside_tensor_inside_raises(read):
+    w = ag.tensor([2.0], requires_grad=True)
+    with pytest.raises(ag.CompileError, match="made outside '<lambda>'.*would be frozen"):
+        ag.compile(lambda x: x * float(read(w) is None))(ag.tensor([1.0]))

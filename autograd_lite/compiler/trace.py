@@ -452,14 +452,14 @@ class Tracer:
         out.node = Node(Check(function), operands, {}, out, self.phase, scope)
         self.trace.steps.append(out.node)
 
-    def read_data(self, t: Tensor) -> None:
-        """``.data`` of a tensor made outside the traced function: its values would be frozen
-        into the program, so it is refused (optimizers read it in opaque calls, which run
-        outside the trace)."""
+    def read_data(self, t: Tensor, what: str = ".data") -> None:
+        """``.data`` (``.numpy()``, ``.item()``...) of a tensor made outside the traced
+        function: its values would be frozen into the program, so it is refused (optimizers
+        read it in opaque calls, which run outside the trace)."""
         if self.in_opaque or (t._seq > self.start_tick and t._op is None):
             return
         raise CompileError(
-            f"compile: .data of a tensor made outside '{self.name}' (shape {t.shape}) read at "
+            f"compile: {what} of a tensor made outside '{self.name}' (shape {t.shape}) read at "
             f"{user_line()}: its values would be frozen into the compiled program; compute "
             f"with the tensor itself (ops read it on every call), or move this out of the "
             f"compiled function")
