@@ -67,23 +67,27 @@ UFUNCS = {"add": "np.add", "sub": "np.subtract", "mul": "np.multiply", "div": "n
 # Below this many elements a new array is cheaper than the keyword call with out= (measured:
 # 0.28 us against 0.40 us for 16 float64, level from about 4,096).
 REUSE_FROM = 4096
-RESERVED = {"np", "Tensor", "accumulate", "mark_changed_in_place", "default_generator"}
+RESERVED = {"np", "Tensor", "accumulate", "mark_changed_in_place", "default_generator",
+            "forward", "backward", "step", "run", "node", "new_call", "saved", "call"}
 
 
 class Program:
     """Generated source plus the functions compiled from it.
 
-    Drop-in programs have ``forward(*arrays) -> (outputs, saved)`` and
-    ``backward(*saved, *seeds) -> grads``; whole-step programs have ``step(*arrays) ->
-    outputs``. ``code`` is the source a person reads.
+    Drop-in programs have ``forward(*arrays) -> (outputs, saved)``, ``backward(*saved,
+    *seeds) -> grads`` and ``run(args)``, which calls forward and makes the output tensors (its
+    namespace gets ``node`` and ``new_call`` from the caller); whole-step programs have
+    ``step(args) -> outputs``. ``code`` is the source a person reads.
     """
 
     def __init__(self, code: str, namespace: dict[str, Any]) -> None:
         self.code = code
+        self.namespace = namespace
         exec(compile(code, "<ag.compile>", "exec"), namespace)  # our own generated source
         self.forward = namespace.get("forward")
         self.backward = namespace.get("backward")
         self.step = namespace.get("step")
+        self.run = namespace.get("run")
 
 
 def literal(value: Any) -> str | None:
@@ -357,9 +361,10 @@ def _emit_nodes(writer: _Writer, nodes: Sequence[Node], lines: list[str]) -> Non
         lines.append(_node_line(writer, node))
 
 
-def drop_in(trace: Trace, fn: Callable, reuse: bool = True) -> tuple[Program, list[Value]]:
-    """The forward and backward functions of a program used as one node of the graph
-    (``reuse``: dead operands' buffers take results)."""
+def drop_in(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned_tuple: bool,
+            reuse: bool = True) -> tuple[Program, list[Value]]:
+    """The forward and backward functions of a program used as one node of the graph, and
+    the ``run`` that calls them (``reuse``: dead operands' buffers take results)."""
     args = list(trace.args)
     writer = _Writer(trace, argument_names(fn, len(trace.args)))
     needed = list(trace.outputs) + [g for g in trace.grads if g is not None]
@@ -392,7 +397,35 @@ def drop_in(trace: Trace, fn: Callable, reuse: bool = True) -> tuple[Program, li
     _emit_nodes(writer, backward_nodes, lines)
     grads = [writer.name(g) for g in trace.grads]
     lines.append(f"    return ({''.join(g + ', ' for g in grads)})")
+    lines += ["", *_drop_in_runner(writer, trace, tensor_args, returned_tuple)]
     return Program("\n".join(lines) + "\n", writer.namespace), saved
+
+
+def _drop_in_runner(writer: _Writer, trace: Trace, tensor_args: Sequence[bool],
+                    returned_tuple: bool) -> list[str]:
+    """``run(args)``: the call's arrays into ``forward``, its results out as tensors, those
+    that need a gradient recorded as outputs of the one node ``node``."""
+    lines = ["def run(_args):  # the arrays of this call in, tensors out"]
+    for value, is_tensor in zip(trace.args, tensor_args):
+        lines.append(f"    {writer.name(value)} = _args[{value.source}]"
+                     f"{'._data' if is_tensor else ''}")
+    for value in trace.externals:
+        lines.append(f"    {writer.name(value)} = {writer.tensor(value)}._data")
+    outputs = [f"out_{i}" for i in range(len(trace.outputs))]
+    inputs = ", ".join(writer.name(v) for v in trace.args + trace.externals)
+    lines.append(f"    ({''.join(o + ', ' for o in outputs)}), saved = forward({inputs})")
+    results = [f"Tensor._from_op(np.asarray({o}))" for o in outputs]
+    if trace.grads:
+        lines.append("    call = new_call(saved)")
+        sources = "".join((f"_args[{v.source}]" if v.kind == "arg" else writer.tensor(v)) + ", "
+                          for v in trace.grad_inputs)
+        for i, value in enumerate(trace.outputs):
+            if value.requires_grad:
+                results[i] = (f"Tensor._from_op(np.asarray(out_{i}), node, ({sources}), "
+                              f"{{'call': call, 'output': {i}}})")
+    lines.append(f"    return ({''.join(r + ', ' for r in results)})" if returned_tuple
+                 else f"    return {results[0]}")
+    return lines
 
 
 def whole_step(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned_tuple: bool,

@@ -45,48 +45,30 @@ class _Entry:
         self.trace = trace
         self.returned_tuple = returned_tuple
         self.pinned = pinned  # the objects whose ids are in the key stay alive
-        self.arg_positions = [v.source for v in trace.args]
-        self.externals = [v.source for v in trace.externals]
         if trace.whole_step:
             self.program = codegen.whole_step(trace, fn, tensor_args, returned_tuple, rewrite)
             self.saved = []
         else:
-            self.program, self.saved = codegen.drop_in(trace, fn, rewrite)
+            self.program, self.saved = codegen.drop_in(trace, fn, tensor_args, returned_tuple,
+                                                       rewrite)
         # One VJP per input, made once: each reads its entry of the backward program's
         # result, which the first of them computes for all.
         vjps = [functools.partial(self._vjp, argnum) for argnum in range(len(trace.grads))]
         self.prim = Primitive(getattr(fn, "__name__", "compiled"), self.program.forward, vjps)
         self.seed_of_output = {v.source: i for i, v in enumerate(trace.seeds)}
-        self.output_requires_grad = [v.requires_grad for v in trace.outputs]
-        # The drop-in node's inputs, when they are all tensors from outside (the same on
-        # every call); None when some are arguments.
-        self.grad_inputs = (None if any(v.kind == "arg" for v in trace.grad_inputs)
-                            else tuple(v.source for v in trace.grad_inputs))
-        # What a call runs: the generated step itself, or the drop-in node's wrapper.
-        self.run = self.program.step if self.program.step is not None else self.run_drop_in
+        self.single_seed = len(trace.seeds) == 1
+        self.guards = trace.guards
+        # What a call runs: the generated step, or the drop-in program's run (which records
+        # its outputs as outputs of this entry's node).
+        if self.program.step is not None:
+            self.run = self.program.step
+        else:
+            self.program.namespace.update(node=self.prim,
+                                          new_call=functools.partial(_Call, self))
+            self.run = self.program.run
 
     def guards_hold(self) -> bool:
-        return all(getattr(obj, attr) == value for obj, attr, value in self.trace.guards)
-
-    def run_drop_in(self, args: tuple) -> Any:
-        arrays = [args[i]._data if isinstance(args[i], Tensor) else args[i]
-                  for i in self.arg_positions]
-        arrays += [t._data for t in self.externals]
-        outputs = self._run_drop_in(args, arrays)
-        return tuple(outputs) if self.returned_tuple else outputs[0]
-
-    def _run_drop_in(self, args: tuple, arrays: list) -> list[Tensor]:
-        values, saved = self.program.forward(*arrays)
-        trace = self.trace
-        if not trace.grads:
-            return [Tensor._from_op(np.asarray(v)) for v in values]
-        inputs = (self.grad_inputs if self.grad_inputs is not None else
-                  tuple(args[v.source] if v.kind == "arg" else v.source
-                        for v in trace.grad_inputs))
-        call = _Call(self, saved)
-        return [Tensor._from_op(np.asarray(v), self.prim, inputs, {"call": call, "output": i})
-                if needs else Tensor._from_op(np.asarray(v))
-                for i, (v, needs) in enumerate(zip(values, self.output_requires_grad))]
+        return all(getattr(obj, attr) == value for obj, attr, value in self.guards)
 
     def _vjp(self, argnum: int, F: Any, g: Any, ans: Any, *inputs: Any, call: _Call,
              output: int) -> Any:
@@ -112,15 +94,16 @@ class _Call:
 
     def gradients(self, output: int, g: Any) -> tuple:
         """Every input's gradient for the gradient ``g`` of output ``output`` (run once)."""
-        if self.last is not None and self.last[0] == output and self.last[1] is g:
-            return self.last[2]
-        trace_seeds = self.entry.trace.seeds
-        if len(trace_seeds) == 1:
-            seeds = [g]
+        last = self.last
+        if last is not None and last[1] is g and last[0] == output:
+            return last[2]
+        entry = self.entry
+        if entry.single_seed:
+            grads = entry.program.backward(*self.saved, g)
         else:  # the other outputs' gradients are zero: backward is linear in them
-            seeds = [np.zeros(v.shape, v.dtype) for v in trace_seeds]
-            seeds[self.entry.seed_of_output[output]] = g
-        grads = self.entry.program.backward(*self.saved, *seeds)
+            seeds = [np.zeros(v.shape, v.dtype) for v in entry.trace.seeds]
+            seeds[entry.seed_of_output[output]] = g
+            grads = entry.program.backward(*self.saved, *seeds)
         self.last = (output, g, grads)
         return grads
 
@@ -157,7 +140,7 @@ class Compiled:
             key.append(tuple((k, _key_of(v)) for k, v in sorted(kwargs.items())))
         key = tuple(key)
         entry = self._cache.get(key)
-        if entry is None or (entry.trace.guards and not entry.guards_hold()):
+        if entry is None or (entry.guards and not entry.guards_hold()):
             entry = self._trace(key, args, kwargs)
         return entry.run(args)
 
