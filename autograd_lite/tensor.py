@@ -784,8 +784,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
     Example: ``ag.tensor([[1, 2], [3, 4]], requires_grad=True)``.
     """
     if isinstance(data, Tensor):
-        if STATE.tracer is not None:  # inside ag.compile: a traced value cannot be copied out
-            STATE.tracer.refuse_copy(data, "tensor")
+        if STATE.tracer is not None:  # inside ag.compile: the copy is a step of the program
+            return STATE.tracer.copy_of(data, dtype, requires_grad, name)
         data = data._data
     if isinstance(data, np.ndarray):
         data = data.copy()

@@ -184,6 +184,8 @@ class _Writer:
     def expression(self, node: Node) -> str:
         """The right-hand side of ``node``'s line."""
         operands = [self.name(v) for v in node.inputs]
+        if node.prim == "copy":  # ag.tensor(t): a new array
+            return f"np.array({operands[0]}, dtype={literal(node.params['dtype'])})"
         if isinstance(node.prim, str):  # detach: the same array
             return operands[0]
         if isinstance(node.prim, Draw):

@@ -464,6 +464,21 @@ class Tracer:
             f"with the tensor itself (ops read it on every call), or move this out of the "
             f"compiled function")
 
+    def copy_of(self, t: Tensor, dtype: Any, requires_grad: bool, name: str | None
+                ) -> Tensor:
+        """``ag.tensor(t)`` inside the traced function: a copy made on every call (of a
+        traced value or of a tensor from outside, whose values change between calls)."""
+        if requires_grad:
+            raise CompileError(
+                f"compile: ag.tensor(..., requires_grad=True) of a tensor inside "
+                f"'{self.name}' at {user_line()} would make a new leaf on every call, whose "
+                f"gradient nothing could read; make the leaf outside the compiled function")
+        target = np.dtype(dtype) if dtype is not None else t._data.dtype
+        copy = Tensor._from_op(np.array(t._data, dtype=target))
+        self._add_node("copy", [self.ref(t)], {"dtype": target}, copy)
+        copy.name = name
+        return copy
+
     def refuse_copy(self, t: Tensor, where: str) -> None:
         """``ag.tensor(traced)`` (or ``ag.randn`` inside) would bake one call's values in."""
         if isinstance(t, TracedTensor):
