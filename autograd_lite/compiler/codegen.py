@@ -131,6 +131,7 @@ class _Writer:
             self.names[id(value)] = self.fresh(name)
 
     def fresh(self, base: str) -> str:
+        """A new identifier from ``base`` (made valid, numbered when taken)."""
         base = re.sub(r"\W", "_", base) or "v"
         if base[0].isdigit() or keyword.iskeyword(base):
             base = "v_" + base
@@ -141,6 +142,7 @@ class _Writer:
         return name
 
     def bind(self, base: str, obj: Any) -> str:
+        """Put ``obj`` in the namespace under a new name; return the name."""
         name = self.fresh(base)
         self.namespace[name] = obj
         return name
@@ -243,6 +245,7 @@ class _Writer:
         return text if text is not None else self.bind(base, value)
 
     def comment(self, node: Node) -> str:
+        """The comment of a line: the op, the module it ran in, what a rewrite did."""
         prim = node.prim if isinstance(node.prim, str) else node.prim.name
         where = f" in {node.scope}" if node.scope else ""
         return f"{prim}{where}{'; ' + node.note if node.note else ''}"
@@ -340,6 +343,7 @@ def _header(trace: Trace, title: str) -> list[str]:
 
 
 def _node_line(writer: _Writer, node: Node) -> str:
+    """The source line of one node (an assignment, or a check or runtime arrays call)."""
     if isinstance(node.prim, Host):
         function = writer.bind(getattr(node.prim.function, "__name__", "arrays").lstrip("_"),
                                node.prim.function)

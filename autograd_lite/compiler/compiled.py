@@ -68,6 +68,7 @@ class _Entry:
             self.run = self.program.run
 
     def guards_hold(self) -> bool:
+        """Whether every module the trace went through still has its traced ``training``."""
         return all(getattr(obj, attr) == value for obj, attr, value in self.guards)
 
     def _vjp(self, argnum: int, F: Any, g: Any, ans: Any, *inputs: Any, call: _Call,
@@ -145,6 +146,7 @@ class Compiled:
         return entry.run(args)
 
     def _trace(self, key: Any, args: tuple, kwargs: dict) -> _Entry:
+        """Trace ``fn`` on these arguments, generate its program and cache it under ``key``."""
         name = getattr(self.fn, "__name__", "compiled")
         tracer = Tracer(name)
         result = tracer.run(self.fn, args, kwargs)

@@ -141,9 +141,11 @@ class TracedGenerator:
         self._tracer, self._generator = tracer, generator
 
     def random(self, size: Any = None) -> Tensor:
+        """Uniform draws in [0, 1), as ``np.random.Generator.random``."""
         return self._tracer.draw(Draw("random", self._generator), size)
 
     def standard_normal(self, size: Any = None) -> Tensor:
+        """Standard normal draws, as ``np.random.Generator.standard_normal``."""
         return self._tracer.draw(Draw("standard_normal", self._generator), size)
 
     def __getattr__(self, name: str) -> Any:
@@ -387,6 +389,7 @@ class Tracer:
         return arrays
 
     def constant(self, array: np.ndarray) -> Value:
+        """A Value baked into the program (kept alive, so that its id stays unique)."""
         value = Value("const", array, array.shape, array.dtype)
         self.keep.append(array)
         return value
@@ -435,6 +438,7 @@ class Tracer:
         return copy
 
     def generator(self, generator: np.random.Generator | None) -> TracedGenerator:
+        """What ``resolve_generator`` returns while tracing."""
         return TracedGenerator(self, generator)
 
     def draw(self, how: Draw, size: Any) -> Tensor:
