@@ -641,3 +641,15 @@ def test_the_hand_written_examples_losses_compile_to_the_eager_numbers():
     assert runs[1][0] == runs[0][0]
     for ours, theirs in zip(runs[1][1], runs[0][1]):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_model_passed_as_an_argument_is_keyed_by_identity():
+    def loss_of(model, x):
+        return model(x).sum()
+    compiled = ag.compile(loss_of)
+    first, second = nn.Linear(2, 1), nn.Linear(2, 1)
+    x = ag.ones(3, 2)
+    for model in (first, second, first):
+        assert compiled(model, x).item() == pytest.approx(loss_of(model, x).item())
+    assert compiled.trace_count == 2
+    assert "def forward(x, weight, bias):" in compiled.code  # x named after its parameter

@@ -127,8 +127,8 @@ class _Writer:
         self.tensor_names: dict[int, str] = {}
         self.reusable: set[int] = set()  # values whose buffer their one user may overwrite
         self.counter = 0
-        for value, name in zip(trace.args, arg_names):
-            self.names[id(value)] = self.fresh(name)
+        for value in trace.args:  # named after the parameter at the argument's position
+            self.names[id(value)] = self.fresh(arg_names[value.source])
 
     def fresh(self, base: str) -> str:
         """A new identifier from ``base`` (made valid, numbered when taken)."""
@@ -372,7 +372,8 @@ def drop_in(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned_tu
     """The forward and backward functions of a program used as one node of the graph, and
     the ``run`` that calls them (``reuse``: dead operands' buffers take results)."""
     args = list(trace.args)
-    writer = _Writer(trace, argument_names(fn, len(trace.args)))
+    writer = _Writer(trace, argument_names(fn, 1 + max((v.source for v in trace.args),
+                                                       default=-1)))
     needed = list(trace.outputs) + [g for g in trace.grads if g is not None]
     steps = live_steps([s for s in trace.steps if isinstance(s, Node)], needed)
     forward_nodes = [n for n in steps if n.phase == "forward"]
@@ -442,7 +443,8 @@ def whole_step(trace: Trace, fn: Callable, tensor_args: Sequence[bool], returned
     others are arrays) and returns what ``fn`` returned: a tensor or a tuple of them, without
     a graph.
     """
-    writer = _Writer(trace, argument_names(fn, len(trace.args)))
+    writer = _Writer(trace, argument_names(fn, 1 + max((v.source for v in trace.args),
+                                                       default=-1)))
     steps = live_steps(trace.steps, trace.outputs)
     if reuse:
         writer.reusable = reusable_buffers(steps, trace.outputs)
