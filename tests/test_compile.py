@@ -653,3 +653,12 @@ def test_a_model_passed_as_an_argument_is_keyed_by_identity():
         assert compiled(model, x).item() == pytest.approx(loss_of(model, x).item())
     assert compiled.trace_count == 2
     assert "def forward(x, weight, bias):" in compiled.code  # x named after its parameter
+
+
+def test_a_list_argument_holding_other_tensors_traces_again():
+    compiled = ag.compile(lambda ws, x: (ws[0] * x).sum())
+    ws, x = [ag.tensor([1.0, 2.0])], ag.tensor([1.0, 1.0])
+    assert compiled(ws, x).item() == 3.0
+    ws[0] = ag.tensor([5.0, 5.0])
+    assert compiled(ws, x).item() == 10.0
+    assert compiled.trace_count == 2

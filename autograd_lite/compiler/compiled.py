@@ -32,6 +32,8 @@ def _key_of(value: Any) -> Any:
         return ("array", value.shape, value.dtype.str)
     if value is None or type(value) in (bool, int, float, str):
         return ("value", type(value).__name__, value)
+    if isinstance(value, (list, tuple)):  # the program reads the tensors it held when traced
+        return ("object", id(value), tuple(id(x) for x in value if isinstance(x, Tensor)))
     return ("object", id(value))
 
 
