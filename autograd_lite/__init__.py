@@ -18,6 +18,13 @@ from . import (
 from . import tensor as _tensor_module  # the name ag.tensor is the factory
 from .backward import grad
 from .clock import mark_changed_in_place
+from .compiler import (  # noqa: A004 - ag.compile (issue 16)
+    CompileError,
+    compile,
+    opaque,
+    runtime_arrays,
+    runtime_check,
+)
 from .grad_mode import (
     detect_anomaly,
     enable_grad,
@@ -74,6 +81,7 @@ __all__ = [
     # PyTorch spellings (issue 13)
     "Generator", "bernoulli", "empty", "from_numpy", "full_like", "multinomial", "normal",
     "rand_like", "randint", "randn_like", "randperm",
+    "CompileError", "compile", "opaque", "runtime_arrays", "runtime_check",  # issue 16
 ]
 
 # --- function transforms, user ops, checkpointing (issue 14) ---

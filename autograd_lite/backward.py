@@ -145,6 +145,10 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None, 
     but their hooks do not run and nothing propagates past them): what ``ag.func`` and
     ``ag.checkpoint`` use to differentiate a function without walking the graph it was called on.
     """
+    tracer = STATE.tracer
+    if tracer is not None and tracer.intercepts_backward:  # inside ag.compile: recorded
+        return tracer.backward(outputs, grad_outputs, retain_graph=retain_graph,
+                               create_graph=create_graph, capture=capture)
     F = TENSORS if create_graph else NUMPY
     seeds = _seed_gradients(outputs, grad_outputs, create_graph)
     anomaly = STATE.anomaly

@@ -33,3 +33,16 @@ def mark_changed_in_place(tensor: Tensor, writer: str) -> None:
     global last_change_in_place
     last_change_in_place = tensor._version = next(TICKS)
     tensor._changed_by = writer
+    if tracing:
+        _report_to_tracer(tensor, writer)
+
+
+tracing = 0  # how many ag.compile traces are running, in any thread (compiler/trace.py)
+
+
+def _report_to_tracer(tensor: Tensor, writer: str) -> None:
+    """Tell this thread's ag.compile tracer (if any) about an in-place write it cannot replay."""
+    from .grad_mode import STATE  # grad_mode imports this module; only reached while tracing
+
+    if STATE.tracer is not None:
+        STATE.tracer.changed_in_place(tensor, writer)

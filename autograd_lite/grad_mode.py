@@ -41,9 +41,10 @@ class _ThreadState(threading.local):
     named = 0  # how many ``name_scope`` blocks are open: those tag every op
     anomaly = False
     observers: tuple[Callable[[Tensor], None], ...] = ()  # see observe_recorded_ops
-    # True while a name_scope block, an observer or anomaly mode is active: one read on the hot
-    # path instead of three tells apply() whether it has extra work per op. Module calls open
-    # scopes without setting it, so that they cost nothing per op.
+    tracer: Any = None  # the ag.compile tracer recording this thread's ops (compiler/trace.py)
+    # True while a name_scope block, an observer, anomaly mode or a tracer is active: one read
+    # on the hot path instead of four tells apply() whether it has extra work per op. Module
+    # calls open scopes without setting it, so that they cost nothing per op.
     tagging = False
 
 
@@ -51,7 +52,7 @@ def _set_state(**values: Any) -> None:
     """Set fields of this thread's STATE and keep ``tagging`` in step with them."""
     for name, value in values.items():
         setattr(STATE, name, value)
-    STATE.tagging = bool(STATE.named or STATE.observers or STATE.anomaly)
+    STATE.tagging = bool(STATE.named or STATE.observers or STATE.anomaly or STATE.tracer)
 
 
 STATE = _ThreadState()

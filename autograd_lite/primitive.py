@@ -228,15 +228,16 @@ def apply(prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]) -> Ten
         # Ops without parameters share one empty dict: a dict per node is ~15 % of a graph's memory.
         result = Tensor._from_op(out, prim, tuple(inputs), params or _NO_PARAMS)
         if STATE.tagging:
-            _tag(result, prim, inputs)
+            _tag(result, prim, inputs, params)
         return result
-    if STATE.tagging and STATE.anomaly:
-        check_finite(out, f"{prim.name} (forward)", inputs)
+    if STATE.tagging:
+        return _tag_unrecorded(out, prim, inputs, params)
     return Tensor._from_op(out)
 
 
-def _tag(result: Tensor, prim: Primitive, inputs: Sequence[Any]) -> None:
-    """The per-op work of scopes, observers and anomaly mode on a recorded output."""
+def _tag(result: Tensor, prim: Primitive, inputs: Sequence[Any], params: dict[str, Any]
+         ) -> None:
+    """The per-op work of scopes, observers, anomaly mode and tracing on a recorded output."""
     if STATE.scope:
         result._scope = STATE.scope
     for observer in STATE.observers:
@@ -244,6 +245,19 @@ def _tag(result: Tensor, prim: Primitive, inputs: Sequence[Any]) -> None:
     if STATE.anomaly:
         check_finite(result._data, f"{prim.name} (forward)", inputs)
         result._trace = traceback.format_stack(limit=9)[:-3]
+    if STATE.tracer is not None:
+        STATE.tracer.record(prim, inputs, params, result)
+
+
+def _tag_unrecorded(out: np.ndarray, prim: Primitive, inputs: Sequence[Any],
+                    params: dict[str, Any]) -> Tensor:
+    """The output of an op that records no graph, checked by anomaly mode, seen by a tracer."""
+    if STATE.anomaly:
+        check_finite(out, f"{prim.name} (forward)", inputs)
+    result = Tensor._from_op(out)
+    if STATE.tracer is not None:
+        STATE.tracer.record(prim, inputs, params, result)
+    return result
 
 
 def call_in_scope(name: str, label: str, function: Callable[..., Any], /, *args: Any,
@@ -263,6 +277,8 @@ def call_in_scope(name: str, label: str, function: Callable[..., Any], /, *args:
         >>> y._scope
         (('block', 'Block'),)
     """
+    if STATE.tracer is not None:  # ag.compile names the module's parameters after it
+        STATE.tracer.entered_scope(name, function)
     scope = open_scope(name, label)
     try:
         out = function(*args, **kwargs)

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .grad_mode import STATE
+
 # Seeded at import, as PyTorch's default generator is, so a script gives the same numbers on
 # every run until it calls manual_seed.
 _process_generator = np.random.default_rng(0)
@@ -69,15 +71,15 @@ def resolve_generator(generator: Any, where: str) -> np.random.Generator:
     ``ag.Generator``, ``default_generator()`` when it is None; TypeError naming ``where``
     otherwise (e.g. a legacy ``np.random.RandomState`` or a seed given where a generator is
     expected)."""
-    if generator is None:
-        return default_generator()
     if isinstance(generator, Generator):
-        return generator.numpy_generator
-    if not isinstance(generator, np.random.Generator):
+        generator = generator.numpy_generator
+    if generator is not None and not isinstance(generator, np.random.Generator):
         raise TypeError(f"{where}: generator must be an ag.Generator, a np.random.Generator "
                         f"(e.g. ag.manual_seed(0) or np.random.default_rng(0)) or None, got "
                         f"{type(generator).__name__}")
-    return generator
+    if STATE.tracer is not None:  # inside ag.compile: draws become steps of the program
+        return STATE.tracer.generator(generator)
+    return default_generator() if generator is None else generator
 
 
 # --- PyTorch spellings (issue 13) ---

@@ -74,6 +74,8 @@ def get_default_dtype() -> np.dtype:
 def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
     """Convert user data to an array: Python numbers -> default float dtype, arrays keep theirs."""
     if isinstance(data, Tensor):
+        if STATE.tracer is not None:  # inside ag.compile: a traced value cannot be copied out
+            STATE.tracer.refuse_copy(data, where)
         array = data._data
     elif isinstance(data, np.ndarray):
         array = data
@@ -229,6 +231,8 @@ class Tensor:
         dtype when the tensor requires grad; a Tensor gives its array, so micrograd's
         ``p.data -= lr * p.grad`` works. Raises TypeError for anything else.
         """
+        if STATE.tracer is not None:  # inside ag.compile the values would be frozen
+            STATE.tracer.read_data(self)
         return self._data
 
     @data.setter
@@ -310,6 +314,8 @@ class Tensor:
         array. Otherwise the op is recorded, as PyTorch does, see ``_record_in_place``; a leaf
         that requires grad is refused.
         """
+        if STATE.tracer is not None:  # inside ag.compile: recorded, replayed on every call
+            return STATE.tracer.in_place(self, name, ufunc, other)
         if STATE.grad_enabled and (
                 self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
             if self._requires_grad and self._op is None:
@@ -430,6 +436,8 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """Return a tensor sharing this data, outside the graph (it does not require grad)."""
+        if STATE.tracer is not None:  # inside ag.compile: a step of the program
+            return STATE.tracer.record_copy(self, "detach")
         return Tensor._from_op(self._data)
 
     # --- array facts ------------------------------------------------------------------------
@@ -460,10 +468,14 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """Return the underlying array (shared, not copied)."""
+        if STATE.tracer is not None:  # inside ag.compile the values would be frozen
+            STATE.tracer.read_data(self, ".numpy()")
         return self._data
 
     def item(self) -> float | int | bool:
         """Return the single element as a Python number; ValueError for other sizes."""
+        if STATE.tracer is not None:
+            STATE.tracer.read_data(self, ".item()")
         if self._data.size != 1:
             raise ValueError(f"item: only a tensor with one element can be converted to a "
                              f"Python number, got shape {self.shape}")
@@ -471,6 +483,8 @@ class Tensor:
 
     def tolist(self) -> Any:
         """Return the data as (nested) Python lists."""
+        if STATE.tracer is not None:
+            STATE.tracer.read_data(self, ".tolist()")
         return self._data.tolist()
 
     def astype(self, dtype: Any) -> Tensor:
@@ -493,6 +507,8 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """The data for NumPy: ``np.asarray(t)`` shares it, ``np.array(t)`` copies it."""
+        if STATE.tracer is not None:
+            STATE.tracer.read_data(self, "np.asarray()")
         if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
             raise ValueError(f"__array__: converting dtype {self._data.dtype} to "
                              f"{np.dtype(dtype)} needs a copy, but copy=False was given")
@@ -531,6 +547,8 @@ class Tensor:
         return (self[i] for i in range(len(self._data)))
 
     def __bool__(self) -> bool:
+        if STATE.tracer is not None:
+            STATE.tracer.read_data(self, "bool()")
         if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor with shape {self.shape} is "
                              f"ambiguous; use .any() or .all() on .numpy()")
@@ -1181,6 +1199,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
     Example: ``ag.tensor([[1, 2], [3, 4]], requires_grad=True)``.
     """
     if isinstance(data, Tensor):
+        if STATE.tracer is not None:  # inside ag.compile: the copy is a step of the program
+            return STATE.tracer.copy_of(data, dtype, requires_grad, name)
         data = data._data
     if isinstance(data, np.ndarray):
         data = data.copy()

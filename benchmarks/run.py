@@ -35,6 +35,8 @@ import numpy as np  # noqa: E402
 from benchmarks.workloads import WORKLOADS, Workload  # noqa: E402
 
 OUT_DIR = REPO / "benchmarks" / "out"
+# ag.compile runners: the whole step compiled, and the forward compiled with eager backward
+COMPILED = {"compiled": "compiled step", "compiled_forward": "compiled forward"}
 
 
 def available_frameworks(workload: Workload) -> list[str]:
@@ -45,6 +47,7 @@ def available_frameworks(workload: Workload) -> list[str]:
     NumPy baseline and autograd_lite run single-threaded Python.
     """
     names = ["autograd_lite", "numpy"]
+    names += [name for name in COMPILED if name in workload.runners]
     if "torch" in workload.runners:
         try:
             import torch  # noqa: F401
@@ -131,12 +134,16 @@ def format_table(results: list[dict]) -> str:
     header = ["workload", "NumPy s", "autograd_lite s", "ratio"]
     if has_torch:
         header += ["PyTorch s", "ratio", "PyTorch 1 thread s", "ratio"]
+    compiled = [name for name in COMPILED if any(name in r["frameworks"] for r in results)]
+    for name in compiled:
+        header += [f"{COMPILED[name]} s", "ratio"]
     header += ["target"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for result in results:
         frameworks = result["frameworks"]
         cells = [result["description"], f"{frameworks['numpy']['median_s']:.3f}"]
-        for name in ["autograd_lite"] + (["torch", "torch_1thread"] if has_torch else []):
+        for name in (["autograd_lite"] + (["torch", "torch_1thread"] if has_torch else [])
+                     + compiled):
             entry = frameworks.get(name)
             if entry is None:
                 cells += ["—", "—"]

@@ -5,7 +5,9 @@ The tutorial writes the backward pass itself (``l1_delta = l1_error * nonlin(l1,
 ``.backward()`` does the rest: the tutorial's update is one gradient-descent step of rate 1 on
 the cost ``0.5 * sum((y - l2)**2)``. Same seed, same initialisation, same maths, float64: the
 printed numbers are the tutorial's, to 1e-8. The same net written with ``nn`` prints them too.
-Draws the mean |error| of the XOR net against the step. Run: ``python examples/xor_11_lines.py``.
+Draws the mean |error| of the XOR net against the step. Run: ``python examples/xor_11_lines.py``;
+``--show-code`` prints the NumPy code ``ag.compile`` generates for one step of the XOR net next
+to the tutorial's hand-written lines.
 """
 
 from __future__ import annotations
@@ -81,9 +83,49 @@ def three_layer_net_with_nn(steps: int = 60000, seed: int = 1) -> list[float]:
     return errors
 
 
+TUTORIAL_LINES = """\
+l1 = nonlin(np.dot(l0, syn0))
+l2 = nonlin(np.dot(l1, syn1))
+l2_error = y - l2
+l2_delta = l2_error * nonlin(l2, deriv=True)
+l1_error = l2_delta.dot(syn1.T)
+l1_delta = l1_error * nonlin(l1, deriv=True)
+syn1 += l1.T.dot(l2_delta)
+syn0 += l0.T.dot(l1_delta)"""
+
+
+def compiled_step_code(seed: int = 1) -> str:
+    """The code ``ag.compile`` generates for one training step of the XOR network."""
+    np.random.seed(seed)
+    syn0 = ag.tensor(2 * np.random.random((3, 4)) - 1, requires_grad=True)
+    syn1 = ag.tensor(2 * np.random.random((4, 1)) - 1, requires_grad=True)
+
+    def step(l0, y):
+        l1 = ag.sigmoid(l0 @ syn0)
+        l2 = ag.sigmoid(l1 @ syn1)
+        loss = 0.5 * ((y - l2) ** 2).sum()
+        loss.backward()
+        with ag.no_grad():
+            syn0.sub_(syn0.grad)
+            syn1.sub_(syn1.grad)
+        syn0.grad = syn1.grad = None
+        return loss
+
+    compiled = ag.compile(step)
+    compiled(ag.tensor(X), ag.tensor(Y_XOR))
+    return compiled.code
+
+
 def main(argv: Sequence[str] | None = None) -> dict:
     """Train the tutorial's networks, print their numbers next to the tutorial's, draw a plot."""
-    args = parse_args(__doc__.splitlines()[0], argv, default_seed=1)
+    args = parse_args(__doc__.splitlines()[0], argv, default_seed=1, add_arguments=lambda p:
+                      p.add_argument("--show-code", action="store_true",
+                                     help="print the code ag.compile generates for a step"))
+    if args.show_code:
+        code = compiled_step_code(args.seed)
+        print("the tutorial's hand-written step:\n" + TUTORIAL_LINES)
+        print("\nthe step ag.compile generates from the forward pass alone:\n" + code)
+        return {"code": code}
 
     output = two_layer_net(seed=args.seed)
     print("two layers, output after training (tutorial: 0.00966449 0.00786506 0.99358898 "

@@ -184,15 +184,17 @@ def batch_norm(x: Any, running_mean: Tensor | None, running_var: Tensor | None,
         mean = x.mean(axes, keepdims=True)
         var = x.var(axes, keepdims=True)
         if running_mean is not None:
-            running_mean.data[...] = ((1 - momentum) * running_mean.data
-                                      + momentum * mean.data.reshape(channels))
-            running_var.data[...] = ((1 - momentum) * running_var.data
-                                     + momentum * var.data.reshape(channels) * count / (count - 1))
+            # In-place tensor updates (which ag.compile replays): (1 - m) * old + m * batch.
+            with ag.no_grad():
+                running_mean.mul_(1 - momentum)
+                running_mean.add_(mean.reshape(channels) * momentum)
+                running_var.mul_(1 - momentum)
+                running_var.add_(var.reshape(channels) * momentum * count / (count - 1))
             ag.mark_changed_in_place(running_mean, RUNNING_STATISTICS)
             ag.mark_changed_in_place(running_var, RUNNING_STATISTICS)
     else:
-        mean = running_mean.data.reshape(per_channel)
-        var = running_var.data.reshape(per_channel)
+        mean = running_mean.reshape(per_channel)
+        var = running_var.reshape(per_channel)
     out = (x - mean) / ag.sqrt(var + eps)
     if weight is not None:
         out = out * weight.reshape(per_channel)
@@ -231,6 +233,16 @@ def _integer_indices(indices: Any, where: str) -> np.ndarray:
         raise TypeError(f"{where}: expected integer indices, got dtype {array.dtype}; convert "
                         f"with .astype('int64')")
     return array
+
+
+def _integer_target(target: Any, where: str) -> Tensor:
+    """Class targets as an integer tensor (its values are read by ``ag.runtime_arrays``)."""
+    if not isinstance(target, Tensor):
+        target = as_input(np.asarray(target), where)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{where}: expected integer indices, got dtype {target.dtype}; convert "
+                        f"with .astype('int64')")
+    return target
 
 
 def check_padding_idx(padding_idx: int | None, num_embeddings: int, where: str) -> int | None:
@@ -343,14 +355,17 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     [0, 1] (apply sigmoid first, or use ``binary_cross_entropy_with_logits``).
     """
     input, target = _same_shape(input, target, "binary_cross_entropy")
-    values = input.data
+    ag.runtime_check(_check_probabilities, input)  # in compiled programs too, on every call
+    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    return _reduce(_weighted(loss, weight), reduction, "binary_cross_entropy")
+
+
+def _check_probabilities(values: np.ndarray) -> None:
     if values.size and not (np.all(values >= 0) and np.all(values <= 1)):
         raise ValueError(f"binary_cross_entropy: input values must lie in [0, 1], got values "
                          f"from {np.nanmin(values)} to {np.nanmax(values)} (or NaN) in shape "
-                         f"{input.shape}; apply sigmoid first or use "
+                         f"{values.shape}; apply sigmoid first or use "
                          f"binary_cross_entropy_with_logits")
-    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
-    return _reduce(_weighted(loss, weight), reduction, "binary_cross_entropy")
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
@@ -392,32 +407,40 @@ def _check_class_targets(logits: Tensor, target: np.ndarray, ignore_index: int, 
                          f"(input shape {logits.shape}, target shape {target.shape})")
 
 
-def _picked_class_loss(log_probs: Tensor, target: np.ndarray, weight: Any, ignore_index: int,
+def _picked_class_loss(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: int,
                        label_smoothing: float, reduction: str, where: str) -> Tensor:
     """The (label-smoothed, weighted) negative log-likelihood of integer class targets.
 
     The mean divides by the total weight of the targets that are not ignored (PyTorch's rule).
+    The NumPy work on the target's values goes through ``ag.runtime_arrays``, so that a
+    compiled step does it again on every call.
     """
-    _check_class_targets(log_probs, target, ignore_index, where)
     rows = _class_axis_last(log_probs)
     classes = rows.shape[1]
-    flat_target = target.reshape(-1)
-    counted = flat_target != ignore_index
-    safe_target = np.where(counted, flat_target, 0)
     class_weight = np.ones(classes, rows.dtype) if weight is None else np.asarray(
         weight.data if isinstance(weight, Tensor) else weight, dtype=rows.dtype)
     if class_weight.shape != (classes,):
         raise ValueError(f"{where}: weight must have one entry per class, shape ({classes},), "
                          f"got {class_weight.shape}")
-    target_weight = class_weight[safe_target] * counted
-    loss = -rows[np.arange(rows.shape[0]), safe_target] * target_weight
+
+    def pick(target_values: np.ndarray) -> tuple[np.ndarray, ...]:
+        _check_class_targets(log_probs, target_values, ignore_index, where)
+        flat_target = target_values.reshape(-1)
+        counted = flat_target != ignore_index
+        safe_target = np.where(counted, flat_target, 0)
+        target_weight = class_weight[safe_target] * counted
+        return (np.arange(rows.shape[0]), safe_target, target_weight, counted,
+                np.asarray(target_weight.sum()))
+
+    row_index, safe_target, target_weight, counted, total_weight = ag.runtime_arrays(pick, target)
+    loss = -rows[row_index, safe_target] * target_weight
     if label_smoothing:
         smooth = -(rows * class_weight).sum(axis=1) * counted
         loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
     if reduction == "none":
         return loss.reshape(target.shape)
     if reduction == "mean":
-        return loss.sum() / target_weight.sum()
+        return loss.sum() / total_weight
     return _reduce(loss, reduction, where)
 
 
@@ -431,7 +454,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     of the wrong shape and IndexError for a class out of range, naming both shapes.
     """
     input = as_input(input, "nll_loss")
-    target = _integer_indices(target, "nll_loss")
+    target = _integer_target(target, "nll_loss")
     return _picked_class_loss(input, target, weight, ignore_index, 0.0, reduction, "nll_loss")
 
 
@@ -453,10 +476,11 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
         raise ValueError("cross_entropy: input must have a class axis, got a scalar")
     class_axis = 1 if input.ndim > 1 else 0
     log_probs = ag.log_softmax(input, axis=class_axis)
-    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target_array = target if isinstance(target, Tensor) else np.asarray(target)
     if target_array.dtype.kind in "iu":
-        return _picked_class_loss(log_probs, target_array, weight, ignore_index,
-                                  label_smoothing, reduction, "cross_entropy")
+        return _picked_class_loss(log_probs, _integer_target(target_array, "cross_entropy"),
+                                  weight, ignore_index, label_smoothing, reduction,
+                                  "cross_entropy")
     if target_array.shape != input.shape:
         raise ValueError(f"cross_entropy: input of shape {input.shape} needs integer class "
                          f"targets (without the class axis) or class probabilities of the same "

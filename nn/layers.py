@@ -166,7 +166,8 @@ class _BatchNorm(Module):
                            self.training or not self.track_running_stats, momentum, self.eps)
         # Counted only once batch_norm accepted the batch, so a rejected one leaves no trace.
         if updates_statistics:
-            self.num_batches_tracked.data[...] += 1
+            with ag.no_grad():
+                self.num_batches_tracked.add_(1)
             ag.mark_changed_in_place(self.num_batches_tracked, F.RUNNING_STATISTICS)
         return out
 

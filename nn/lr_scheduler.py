@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import autograd_lite as ag
+
 from .optim import Optimizer
 
 
@@ -65,6 +67,7 @@ class LRScheduler(_Scheduler):
     def _lr(self, base_lr: float, epoch: int, group_index: int) -> float:
         raise NotImplementedError
 
+    @ag.opaque()  # inside ag.compile: called again on every call of the program
     def step(self) -> None:
         """Move to the next epoch and set every group's lr for it."""
         self.last_epoch += 1

@@ -117,6 +117,7 @@ class Optimizer:
                 raise ValueError(f"{self._name}: invalid betas={group['betas']!r}; each must "
                                  f"be in [0, 1)")
 
+    @ag.opaque(run_when_traced=True)  # inside ag.compile: replayed on every call
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradient of every parameter: ``None`` by default, zeros in place otherwise."""
         for group in self.param_groups:
@@ -127,6 +128,7 @@ class Optimizer:
                     with ag.no_grad():
                         p.grad.zero_()
 
+    @ag.opaque()  # inside ag.compile: recorded, called again on every call of the program
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; parameters without one are skipped.
 

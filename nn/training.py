@@ -533,11 +533,23 @@ class _Training:
     """The fixed parts of one ``fit`` call, and where it is (``epoch``, ``step``, from 1)."""
 
     def __init__(self, model: Any, loss_fn: Callable, optimizer: Any,
-                 metric_functions: dict[str, Callable], terminate_on_nan: bool) -> None:
+                 metric_functions: dict[str, Callable], terminate_on_nan: bool,
+                 compile: bool = False) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.metric_functions = metric_functions
         self.terminate_on_nan = terminate_on_nan
         self.epoch = self.step = 0
+        # compile=True: zero_grad, forward, loss and backward run as one ag.compile program;
+        # the loss is checked and the optimizer steps outside it, so a NaN still stops fit
+        # before the step changes the model.
+        self.forward_backward = ag.compile(self._forward_backward) if compile else None
+
+    def _forward_backward(self, x: Any, y: Any) -> tuple[Any, Any]:
+        self.optimizer.zero_grad()
+        output = self.model(x)
+        loss = self.loss_fn(output, y)
+        loss.backward()
+        return loss, output
 
     def train_one_epoch(self, loader: DataLoader, bar: Any) -> dict[str, float]:
         """One pass over ``loader``; returns the ``train_...`` means. Raises NonFiniteLossError
@@ -546,15 +558,19 @@ class _Training:
         for step, batch in enumerate(loader, start=1):
             self.step = step
             x, y = _inputs_and_targets(batch, "fit")
-            self.optimizer.zero_grad()
-            output = self.model(x)
-            loss = self.loss_fn(output, y)
+            if self.forward_backward is not None:
+                loss, output = self.forward_backward(x, y)
+            else:
+                self.optimizer.zero_grad()
+                output = self.model(x)
+                loss = self.loss_fn(output, y)
             value = _loss_value(loss)
             if self.terminate_on_nan and not math.isfinite(value):
                 raise self._non_finite(value, len(loader),
                                        running.means("train_") if running.count else {})
             running.add(value, output.detach(), y)
-            loss.backward()
+            if self.forward_backward is None:
+                loss.backward()
             self.optimizer.step()
             bar.update()
             if not bar.disable:
@@ -576,7 +592,8 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
         val_data: Any = None, metrics: Sequence[str | Callable] | None = None,
         scheduler: Any = None, progress: bool | str = "auto", callbacks: Sequence[Callback] = (),
         batch_size: int = 32, shuffle: bool = True,
-        seed: int | np.random.Generator | None = None, terminate_on_nan: bool = True) -> History:
+        seed: int | np.random.Generator | None = None, terminate_on_nan: bool = True,
+        compile: bool = False) -> History:
     """Train ``model`` for ``epochs`` epochs and return the ``History``.
 
     Each batch: ``zero_grad``, forward, ``loss_fn(output, target)`` (a scalar), ``backward``,
@@ -609,6 +626,11 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
     ends training early and returns the History of the finished epochs with
     ``history.interrupted`` set, after a RuntimeWarning saying where it stopped (callbacks'
     ``on_train_end`` is not called). Whatever happens, the model's train/eval mode is restored.
+
+    ``compile=True`` runs each batch's zero_grad, forward, loss and backward as one
+    ``ag.compile`` program (traced on the first batch, again for a batch of another shape), with
+    the same numbers; a loss or model that reads values in Python (``BCELoss``'s range check,
+    class-index targets of ``CrossEntropyLoss``) raises ``ag.CompileError`` naming the line.
     """
     _check_fit_arguments(model, loss_fn, optimizer, epochs)
     train_loader = _as_loader(train_data, batch_size, shuffle, "fit", model)
@@ -616,7 +638,8 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
                                                           "fit (val_data)", model)
     metric_functions = _metric_functions(metrics, loss_fn, "fit")
     progress_report = _Progress(_progress_mode(progress), epochs)
-    training = _Training(model, loss_fn, optimizer, metric_functions, terminate_on_nan)
+    training = _Training(model, loss_fn, optimizer, metric_functions, terminate_on_nan,
+                         compile)
     randomness = contextlib.nullcontext() if seed is None else ag.random.use_generator(seed)
     history = History()
     was_training = getattr(model, "training", None)

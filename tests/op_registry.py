@@ -1429,6 +1429,12 @@ NOT_OPS: dict[str, str] = {
     "Function": "base class of PyTorch-style user ops (tests/test_user_ops.py)",
     "FunctionCtx": "the ctx of a Function call", "checkpoint": "recomputes a function in "
     "backward; its gradients are checked against the plain call (tests/test_checkpoint.py)",
+    # --- compile ---
+    "compile": "runs a traced program of registered primitives (tests/test_compile.py)",
+    "opaque": "decorator marking calls a compiled program replays; computes nothing",
+    "CompileError": "exception class",
+    "runtime_check": "runs a validation on arrays (now and in compiled programs)",
+    "runtime_arrays": "computes NumPy arrays from values (now and in compiled programs)",
 }
 
 # Names in autograd_lite.linalg.__all__ that have no "linalg.<name>" entry, and why.

@@ -56,3 +56,13 @@ def test_measure_rejects_a_runner_with_different_maths():
     wrong = replace(workload, runners=dict(workload.runners, autograd_lite=lambda problem: 1.0))
     with pytest.raises(RuntimeError, match="xor: autograd_lite reached loss 1.0 but NumPy"):
         measure(wrong, "tiny", repeats=1)
+
+
+@pytest.mark.parametrize("name, runner", [(name, runner) for name, workload in WORKLOADS.items()
+                                          for runner in ("compiled", "compiled_forward")
+                                          if runner in workload.runners])
+def test_compiled_runners_match_numpy_baseline(name, runner):
+    workload = WORKLOADS[name]
+    problem = workload.setup("tiny")
+    expected = workload.runners["numpy"](problem)
+    assert workload.runners[runner](problem) == pytest.approx(expected, rel=workload.rtol)

@@ -265,7 +265,8 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Tensor | tuple[Tensor
     if x is None or y is None:
         raise TypeError("where: give both x and y, or neither (then where(condition) is "
                         "nonzero(condition))")
-    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    # A tensor condition stays a tensor operand (not its array), so ag.compile sees it flow.
+    mask = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if mask.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {mask.dtype}")
     return _where(mask, x, y)

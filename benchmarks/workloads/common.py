@@ -38,6 +38,16 @@ def sgd_step(params: Sequence[Any], lr: float) -> None:
         p.grad = None
 
 
+def traceable_sgd_step(params: Sequence[Any], lr: float) -> None:
+    """``sgd_step`` written with in-place tensor updates, which ``ag.compile`` records."""
+    import autograd_lite as ag
+
+    with ag.no_grad():
+        for p in params:
+            p.sub_(p.grad * lr)
+            p.grad = None
+
+
 def torch_sgd_step(params: Sequence[Any], lr: float) -> None:
     """``sgd_step`` for PyTorch tensors."""
     import torch

@@ -58,6 +58,32 @@ def run_autograd_lite(problem: SimpleNamespace) -> float:
     return loss.item()
 
 
+def run_compiled(problem: SimpleNamespace) -> float:
+    """The whole step as one ``ag.compile`` program, momentum updates in place inside it."""
+    params = [ag.tensor(p.copy(), requires_grad=True) for p in problem.params]
+    W1, b1, W2, b2, W3, b3 = params
+    velocities = [ag.zeros_like(p) for p in problem.params]
+
+    def step(x: np.ndarray, onehot: np.ndarray) -> ag.Tensor:
+        h1 = (x @ W1 + b1).relu()
+        h2 = (h1 @ W2 + b2).relu()
+        log_probs = ag.log_softmax(h2 @ W3 + b3, axis=1)
+        loss = -(log_probs * onehot).sum() / len(x)
+        loss.backward()
+        with ag.no_grad():  # momentum_step's update, PyTorch's form
+            for p, v in zip(params, velocities):
+                v.mul_(MOMENTUM)
+                v.add_(p.grad)
+                p.sub_(v * LEARNING_RATE)
+                p.grad = None
+        return loss
+
+    step = ag.compile(step)
+    for x, onehot in _batches(problem):
+        loss = step(x, onehot)
+    return loss.item()
+
+
 def run_numpy(problem: SimpleNamespace) -> float:
     """Hand-written forward and backward passes on float32 arrays."""
     params = [p.copy() for p in problem.params]
@@ -110,7 +136,8 @@ WORKLOAD = Workload(
     name="mlp",
     description="MLP 784-256-128-10 ReLU, softmax CE, batch 128, 1 epoch, float32, momentum",
     setup=setup,
-    runners={"autograd_lite": run_autograd_lite, "numpy": run_numpy, "torch": run_torch},
+    runners={"autograd_lite": run_autograd_lite, "numpy": run_numpy, "torch": run_torch,
+             "compiled": run_compiled},
     rtol=1e-4,
     target="<= 1.1x NumPy",
 )

@@ -13,7 +13,7 @@ import numpy as np
 
 import autograd_lite as ag
 
-from .common import Workload, sgd_step, torch_sgd_step
+from .common import Workload, sgd_step, torch_sgd_step, traceable_sgd_step
 
 POINTS = {"full": 2_000, "quick": 2_000, "tiny": 64}
 STEPS = {"full": 10_000, "quick": 1_000, "tiny": 50}
@@ -43,6 +43,44 @@ def run_autograd_lite(problem: SimpleNamespace) -> float:
         A1 = (W1 @ X + b1).tanh()
         A2 = (W2 @ A1 + b2).sigmoid()
         loss = -(Y * A2.log() + (1 - Y) * (1 - A2).log()).mean()
+        loss.backward()
+        sgd_step(params, LEARNING_RATE)
+    return loss.item()
+
+
+def _loss_function(W1: ag.Tensor, b1: ag.Tensor, W2: ag.Tensor, b2: ag.Tensor):
+    def loss_of(X: ag.Tensor, Y: ag.Tensor) -> ag.Tensor:
+        A1 = (W1 @ X + b1).tanh()
+        A2 = (W2 @ A1 + b2).sigmoid()
+        return -(Y * A2.log() + (1 - Y) * (1 - A2).log()).mean()
+    return loss_of
+
+
+def run_compiled(problem: SimpleNamespace) -> float:
+    """The whole step (forward, backward, update) as one ``ag.compile`` program."""
+    X, Y = ag.tensor(problem.X), ag.tensor(problem.Y)
+    params = [ag.tensor(p.copy(), requires_grad=True) for p in problem.params]
+    loss_of = _loss_function(*params)
+
+    def step(X: ag.Tensor, Y: ag.Tensor) -> ag.Tensor:
+        loss = loss_of(X, Y)
+        loss.backward()
+        traceable_sgd_step(params, LEARNING_RATE)
+        return loss
+
+    step = ag.compile(step)
+    for _ in range(problem.steps):
+        loss = step(X, Y)
+    return loss.item()
+
+
+def run_compiled_forward(problem: SimpleNamespace) -> float:
+    """The forward compiled, ``backward()`` and the update eager."""
+    X, Y = ag.tensor(problem.X), ag.tensor(problem.Y)
+    params = [ag.tensor(p.copy(), requires_grad=True) for p in problem.params]
+    loss_of = ag.compile(_loss_function(*params))
+    for _ in range(problem.steps):
+        loss = loss_of(X, Y)
         loss.backward()
         sgd_step(params, LEARNING_RATE)
     return loss.item()
@@ -90,7 +128,8 @@ WORKLOAD = Workload(
     name="moons",
     description="two moons 2-3-1 tanh/sigmoid, BCE, 2,000 points, full batch (seed 002)",
     setup=setup,
-    runners={"autograd_lite": run_autograd_lite, "numpy": run_numpy, "torch": run_torch},
+    runners={"autograd_lite": run_autograd_lite, "numpy": run_numpy, "torch": run_torch,
+             "compiled": run_compiled, "compiled_forward": run_compiled_forward},
     rtol=1e-6,
     target="<= 2x NumPy",
 )

@@ -45,6 +45,22 @@ def run_autograd_lite(problem: SimpleNamespace) -> float:
     return total.item()
 
 
+def run_compiled(problem: SimpleNamespace) -> float:
+    """Forward and backward through the chain as one ``ag.compile`` program."""
+    a, b = ag.tensor(problem.a), ag.tensor(problem.b)
+
+    def step(x: ag.Tensor) -> ag.Tensor:
+        total = _chain(ag, x, a, b).sum()
+        total.backward()
+        return total
+
+    step = ag.compile(step)
+    for _ in range(problem.repeats):
+        x = ag.tensor(problem.x, requires_grad=True)
+        total = step(x)
+    return total.item()
+
+
 def run_numpy(problem: SimpleNamespace) -> float:
     """Forward only; return the sum of the last output."""
     for _ in range(problem.repeats):
@@ -68,7 +84,8 @@ WORKLOAD = Workload(
     name="op_chain",
     description="chain of 100 elementwise 8x8 ops, fwd+bwd vs NumPy fwd only",
     setup=setup,
-    runners={"autograd_lite": run_autograd_lite, "numpy": run_numpy, "torch": run_torch},
+    runners={"autograd_lite": run_autograd_lite, "numpy": run_numpy, "torch": run_torch,
+             "compiled": run_compiled},
     rtol=1e-5,
     target="<= 6x NumPy forward",
 )

@@ -12,7 +12,7 @@ import numpy as np
 
 import autograd_lite as ag
 
-from .common import Workload, sgd_step, torch_sgd_step
+from .common import Workload, sgd_step, torch_sgd_step, traceable_sgd_step
 
 STEPS = {"full": 60_000, "quick": 6_000, "tiny": 50}
 LEARNING_RATE = 1.0
@@ -36,6 +36,44 @@ def run_autograd_lite(problem: SimpleNamespace) -> float:
         l1 = (X @ W0).sigmoid()
         l2 = (l1 @ W1).sigmoid()
         loss = 0.5 * ((y - l2) ** 2).sum()
+        loss.backward()
+        sgd_step((W0, W1), LEARNING_RATE)
+    return loss.item()
+
+
+def _loss_function(W0: ag.Tensor, W1: ag.Tensor):
+    def loss_of(X: ag.Tensor, y: ag.Tensor) -> ag.Tensor:
+        l1 = (X @ W0).sigmoid()
+        l2 = (l1 @ W1).sigmoid()
+        return 0.5 * ((y - l2) ** 2).sum()
+    return loss_of
+
+
+def run_compiled(problem: SimpleNamespace) -> float:
+    """The whole step (forward, backward, update) as one ``ag.compile`` program."""
+    X, y = ag.tensor(problem.X), ag.tensor(problem.y)
+    W0, W1 = (ag.tensor(w.copy(), requires_grad=True) for w in problem.weights)
+    loss_of = _loss_function(W0, W1)
+
+    def step(X: ag.Tensor, y: ag.Tensor) -> ag.Tensor:
+        loss = loss_of(X, y)
+        loss.backward()
+        traceable_sgd_step((W0, W1), LEARNING_RATE)
+        return loss
+
+    step = ag.compile(step)
+    for _ in range(problem.steps):
+        loss = step(X, y)
+    return loss.item()
+
+
+def run_compiled_forward(problem: SimpleNamespace) -> float:
+    """The forward compiled, ``backward()`` and the update eager."""
+    X, y = ag.tensor(problem.X), ag.tensor(problem.y)
+    W0, W1 = (ag.tensor(w.copy(), requires_grad=True) for w in problem.weights)
+    loss_of = ag.compile(_loss_function(W0, W1))
+    for _ in range(problem.steps):
+        loss = loss_of(X, y)
         loss.backward()
         sgd_step((W0, W1), LEARNING_RATE)
     return loss.item()
@@ -80,7 +118,8 @@ WORKLOAD = Workload(
     name="xor",
     description="XOR 3-4-1 sigmoid, 4 samples, full batch (seed 003)",
     setup=setup,
-    runners={"autograd_lite": run_autograd_lite, "numpy": run_numpy, "torch": run_torch},
+    runners={"autograd_lite": run_autograd_lite, "numpy": run_numpy, "torch": run_torch,
+             "compiled": run_compiled, "compiled_forward": run_compiled_forward},
     rtol=1e-6,
     target="<= 2.5x NumPy",
 )
