@@ -160,7 +160,7 @@ def test_readme_snippets_run_and_print_what_the_readme_says(tmp_path, monkeypatc
     """The blocks run in order in one namespace, as a reader pastes them into one session."""
     monkeypatch.chdir(tmp_path)  # the snippets write neuron.png and moons.npz
     namespace, blocks = {}, readme_python_blocks()
-    assert len(blocks) == 12
+    assert len(blocks) == 14
     for number, code in enumerate(blocks):
         exec(compile(code, f"README.md python block {number}", "exec"), namespace)
         assert capsys.readouterr().out.splitlines() == promised_output(code), number
