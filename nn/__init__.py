@@ -26,6 +26,7 @@ from .layers import (
     Softplus,
     Tanh,
 )
+from .live import LiveView  # live view (issue 15)
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -51,4 +52,5 @@ __all__ = [
     "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
     "load", "save",
     "Callback", "EarlyStopping", "History", "NonFiniteLossError", "evaluate", "fit", "predict",
+    "live", "LiveView",  # live view (issue 15)
 ]

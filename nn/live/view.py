@@ -1,0 +1,305 @@
+"""``LiveView``: watch a training run learn, in the browser, while it runs.
+
+    view = nn.LiveView()                 # prints http://127.0.0.1:<port>/?token=...
+    for x, y in loader:
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        view.update(model, loss)         # every step
+    view.close()
+
+``nn.fit(..., live=True)`` does the same for you; ``report="train.html"`` writes the page as
+one self-contained file at the end. What it costs: a float and a list append per step; the
+statistics (``nn.live.collector``) and the graph (``nn.live.graph``) only on sampled steps,
+chosen so that their time stays within ``budget`` of the training's wall time (the sampling
+period adapts: fast steps are sampled less often). Without a view, nothing runs at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor
+from autograd_lite.viz import StepRecording
+
+from . import collector, graph
+from .server import EventLog, LiveServer
+
+PAGE = Path(__file__).with_name("page.html")
+FLUSH_SECONDS = 0.25  # loss points reach the page in batches at most this often
+NOTEBOOK_SECONDS = 2.0  # an inline notebook view is redrawn at most this often
+
+
+class LiveView:
+    """The live page of one training run; call ``update(model, loss)`` after each step.
+
+    ``serve``: run the local web server (default: yes, except inside Jupyter, where the page is
+    displayed inline and redrawn in place). ``port``: 0 picks a free one. ``stay``: keep serving
+    after ``finish()`` (``close()`` stops). ``report``: a path to write the page to as one
+    self-contained HTML file when training finishes. ``budget``: the fraction of the wall time
+    that sampled statistics may take (0.03 = 3 %). ``graph_seconds``: redraw the graph at most
+    this often. ``title`` heads the page.
+
+    Attributes: ``url`` (None without a server), ``step``, ``samples`` (sampled steps so far),
+    ``overhead`` (the fraction of the wall time the statistics took).
+    Raises ValueError for a budget outside (0, 1) or a negative ``graph_seconds``.
+    """
+
+    def __init__(self, *, serve: bool | None = None, port: int = 0, stay: bool = False,
+                 report: str | os.PathLike | None = None, budget: float = 0.03,
+                 graph_seconds: float = 2.0, title: str = "training",
+                 quiet: bool = False) -> None:
+        if not 0 < budget < 1:
+            raise ValueError(f"LiveView: budget is the fraction of training time the "
+                             f"statistics may take, in (0, 1), got {budget!r}")
+        if graph_seconds < 0:
+            raise ValueError(f"LiveView: graph_seconds must be >= 0, got {graph_seconds!r}")
+        self.budget, self.graph_seconds, self.stay = budget, graph_seconds, stay
+        self.report = None if report is None else Path(report)
+        self.log = EventLog()
+        self.log.publish("meta", {"title": title})
+        self._notebook = notebook_display() if serve is None else None
+        self.server = LiveServer(self.log, self.page, port) if (
+            serve or (serve is None and self._notebook is None)) else None
+        self.url = None if self.server is None else self.server.url
+        if self.url and not quiet:
+            print(f"nn.live: watch the training at {self.url}", flush=True)
+        self.step = self.samples = 0
+        self._steps: list[int] = []
+        self._losses: list[float] = []
+        self._started = self._last_end = time.perf_counter()
+        self._flushed = self._drawn_inline = self._started
+        self._cost = 0.0
+        self._next_sample = self._started
+        self._typical_step: float | None = None
+        self._graph_time: float | None = None
+        self._before: dict[str, np.ndarray] = {}
+        self._recorder = StepRecording()
+        self._graphs = _GraphWorker(self.log)
+        self._finished = False
+        if self._notebook is not None:
+            self._draw_inline()
+        self._recorder.start()  # the first step is always sampled
+
+    # --- each step ----------------------------------------------------------------------------
+
+    def update(self, model: Any, loss: Tensor | float) -> None:
+        """Record one finished step (after ``backward()`` and the optimizer's ``step()``).
+
+        ``model`` is the module trained (its parameters give the update:data ratios and name
+        the graph's leaves); ``loss`` the step's loss tensor (or a number: then no graph).
+        """
+        start = time.perf_counter()
+        interval = start - self._last_end
+        self.step += 1
+        self._steps.append(self.step)
+        self._losses.append(float(loss.item()) if isinstance(loss, Tensor) else float(loss))
+        if self._recorder.recording:
+            self._recorder.stop()
+            self._sample(model, loss if isinstance(loss, Tensor) else None, start)
+            # What recording cost inside forward and backward: the step's excess over a plain one.
+            extra = max(0.0, interval - self._typical_step) if self._typical_step else 0.0
+            cost = time.perf_counter() - start + extra
+            self._cost += cost
+            # The next sample waits until the time spent so far, and as much again, is within
+            # the budget: steps that are fast or statistics that are slow sample less often.
+            self._next_sample = self._started + (self._spent() + cost) / self.budget
+        elif self._typical_step is None:
+            self._typical_step = interval
+        else:
+            self._typical_step += 0.1 * (interval - self._typical_step)
+        if start - self._flushed >= FLUSH_SECONDS:
+            self._publish_pending(model)
+        elif start >= self._next_sample and not self._finished:
+            self._arm(model)
+        self._last_end = time.perf_counter()
+
+    def _publish_pending(self, model: Any) -> None:
+        """Flush the loss points (and redraw the inline view); costs count."""
+        start = time.perf_counter()
+        self._flush()
+        if self._notebook is not None and start - self._drawn_inline >= NOTEBOOK_SECONDS:
+            self._draw_inline()
+        self._cost += time.perf_counter() - start
+
+    def _arm(self, model: Any) -> None:
+        """Sample the next step: remember the parameters, record its ops."""
+        start = time.perf_counter()
+        self._before = {name: p._data.copy()
+                        for name, p in collector.named_parameters(model).items()}
+        self._recorder.start()
+        self._cost += time.perf_counter() - start
+
+    def epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        """Record the means of epoch ``epoch`` (from 0): ``train_loss``, ``val_loss``, metrics."""
+        self._flush()
+        self.log.publish("epoch", {"epoch": epoch + 1, "step": self.step, "logs": dict(logs)})
+
+    @property
+    def overhead(self) -> float:
+        """The fraction of the wall time since the view started that its statistics took."""
+        return self._spent() / max(time.perf_counter() - self._started, 1e-9)
+
+    def _spent(self) -> float:
+        return self._cost + self._graphs.cost
+
+    def _sample(self, model: Any, loss: Tensor | None, now: float) -> None:
+        self.samples += 1
+        tensors = self._recorder.tensors
+        parameters = collector.named_parameters(model)
+        self.log.publish("stats", {
+            "step": self.step, "every": round(self.step / self.samples, 1),
+            "overhead": self.overhead,
+            "layers": collector.layer_stats(tensors, loss),
+            "params": collector.parameter_stats(parameters, self._before)})
+        if loss is not None and not loss.is_leaf and (
+                self._graph_time is None or now - self._graph_time >= self.graph_seconds):
+            self._graph_time = now
+            names = {id(p): name for name, p in parameters.items()}
+            with self._recorder.restored_graph():
+                self._graphs.submit(graph.snapshot(loss, names, self.step))
+        self._recorder.clear()
+
+    def _flush(self) -> None:
+        if self._steps:
+            self.log.publish("steps", {"steps": self._steps, "loss": self._losses})
+            self._steps, self._losses = [], []
+        self._flushed = time.perf_counter()
+
+    # --- the end ------------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Training is over: publish what is left, write the report, redraw the inline view,
+        and stop the server unless ``stay``. Idempotent."""
+        if self._finished:
+            return
+        self._finished = True
+        self._recorder.stop()
+        self._recorder.clear()
+        self._flush()
+        self._graphs.close()
+        self.log.publish("end", {"step": self.step, "overhead": self.overhead})
+        if self.report is not None:
+            self.write_report(self.report)
+        if self._notebook is not None:
+            self._draw_inline()
+        if not self.stay:
+            self.close()
+
+    def close(self) -> None:
+        """Finish, and stop the server (open pages show "finished"). Idempotent."""
+        self.finish()
+        if self.server is not None:
+            self.server.close()
+
+    def __enter__(self) -> LiveView:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # --- the page -----------------------------------------------------------------------------
+
+    def page(self, embedded: bool = False) -> str:
+        """The page's HTML; ``embedded``: with every event so far inside it (a static report
+        that needs no server)."""
+        html = PAGE.read_text(encoding="utf-8")
+        if not embedded:
+            return html
+        events = ",".join(f'["{kind}",{text}]' for kind, text in self.log.events())
+        # "<" only ever occurs inside JSON strings, where \u003c means the same: no "</script>".
+        return html.replace("/*EVENTS*/null", "[" + events.replace("<", "\\u003c") + "]", 1)
+
+    def write_report(self, path: str | os.PathLike) -> Path:
+        """Write the page with everything recorded so far as one self-contained HTML file."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.page(embedded=True), encoding="utf-8")
+        return path
+
+    def _draw_inline(self) -> None:
+        self._flush()
+        self._notebook(_iframe(self.page(embedded=True)))
+        self._drawn_inline = time.perf_counter()
+
+
+def _iframe(html: str) -> str:
+    """``html`` in an iframe of its own, so that its ids and scripts cannot meet the
+    notebook's (or another view's)."""
+    quoted = html.replace("&", "&amp;").replace('"', "&quot;")
+    return (f'<iframe srcdoc="{quoted}" style="width: 100%; height: 1100px; border: 0" '
+            f'title="nn.live"></iframe>')
+
+
+def notebook_display() -> Callable[[str], None] | None:
+    """Inside a Jupyter kernel: a function that shows HTML in one output cell and replaces it
+    on later calls (IPython's ``display(..., display_id=True)``); elsewhere None."""
+    if "ipykernel" not in sys.modules:
+        return None
+    try:
+        from IPython.display import HTML, display
+    except ImportError:
+        return None
+    handle = None
+
+    def show(html: str) -> None:
+        nonlocal handle
+        if handle is None:
+            handle = display(HTML(html), display_id=True)
+        else:
+            handle.update(HTML(html))
+
+    return show
+
+
+class _GraphWorker:
+    """Renders graph snapshots to SVG (Graphviz's ``dot``) off the training thread and
+    publishes them; a newer snapshot replaces one still waiting."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        self.cost = 0.0  # CPU seconds spent drawing
+        self._waiting: graph.GraphSnapshot | None = None
+        self._closed = False
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, snapshot: graph.GraphSnapshot) -> None:
+        with self._wake:
+            self._waiting = snapshot
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="nn.live graphs",
+                                                daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._waiting is None and not self._closed:
+                    self._wake.wait()
+                snapshot, self._waiting = self._waiting, None
+            if snapshot is None:
+                return
+            started = time.thread_time()
+            payload = graph.to_payload(snapshot)
+            # This thread's Python time holds the GIL the training needs: it counts as cost.
+            self.cost += time.thread_time() - started
+            self.log.publish("graph", payload, replace=True)
+
+    def close(self) -> None:
+        """Render what is waiting, then stop the thread."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join()
