@@ -62,6 +62,22 @@ def test_summary_of_sigmoid_saturation_and_nonfinite_values():
     assert result["mean"] == pytest.approx((0.001 + 0.5 + 0.999) / 3)
 
 
+def test_summary_of_values_equal_up_to_rounding_has_one_full_bin():
+    result = collector.summary(np.array([1.0, 1.0 + 1e-15, 1.0]))
+    assert sum(result["hist"]) == 3 and max(result["hist"]) == 3 and result["std"] < 1e-15
+
+
+def test_a_failing_statistic_warns_and_never_stops_training(monkeypatch):
+    def broken(*args):
+        raise ValueError("boom")
+    monkeypatch.setattr(collector, "layer_stats", broken)
+    view = nn.LiveView(serve=False)
+    with pytest.warns(RuntimeWarning, match="step 2 failed .ValueError: boom"):
+        train_steps(view, xor_net(), 3)
+    view.finish()
+    assert view.step == 3 and view.samples == 1
+
+
 def test_layers_of_a_sequential_are_its_module_outputs_with_their_gradients():
     model = xor_net()
     recorder, output, _ = recorded_step(model)
@@ -287,8 +303,8 @@ def test_fit_report_writes_one_self_contained_page(tmp_path):
     assert "<script src" not in html and "<link" not in html and "@import" not in html
     events = json.loads(html.split("const EMBEDDED = ")[1].split(";\n")[0])
     kinds = [kind for kind, _ in events]
-    assert kinds.count("epoch") == 3 and "stats" in kinds and kinds.count("graph") == 1
-    epochs = [payload for kind, payload in events if kind == "epoch"]
+    assert "stats" in kinds and kinds.count("graph") == 1
+    epochs = [e for kind, payload in events if kind == "epochs" for e in payload["epochs"]]
     assert [e["epoch"] for e in epochs] == [1, 2, 3] and "val_loss" in epochs[0]["logs"]
     steps = [s for kind, payload in events if kind == "steps" for s in payload["steps"]]
     assert steps == [1, 2, 3]

@@ -40,7 +40,9 @@ def summary(array: np.ndarray, saturation: str | None = None) -> dict[str, Any]:
         result.update(mean=None, std=None, lo=0.0, hi=0.0, hist=[])
         return result
     lo, hi = float(values.min()), float(values.max())
-    counts, _ = np.histogram(values, bins=BINS, range=(lo, hi) if hi > lo else (lo - 0.5, lo + 0.5))
+    # Values equal up to rounding (a saturated layer) cannot be split into BINS bins.
+    spread = hi - lo > 1e-9 * max(abs(lo), abs(hi), 1e-300)
+    counts, _ = np.histogram(values, bins=BINS, range=(lo, hi) if spread else (lo - 0.5, lo + 0.5))
     result.update(mean=float(values.mean()), std=float(values.std()), lo=lo, hi=hi,
                   hist=counts.tolist())
     if saturation == "tanh":

@@ -56,15 +56,22 @@ class _Drawings:
     hover: dict[str, str] = field(default_factory=dict)  # node id -> text, shared by variants
 
 
-def _drawings(graph: Description) -> _Drawings:
+def _boxes(folded: Description) -> dict[str, Node]:
+    """The module boxes of a folded drawing that can be opened, by variant key."""
+    boxes = [node for node in folded.nodes if node.kind == "module"][:MAX_UNFOLDED]
+    return {_module_key(box): box for box in boxes}
+
+
+def _drawings(graph: Description, every_module: bool) -> _Drawings:
+    """The folded and the unfolded drawing, and with ``every_module`` one per module box."""
     result = _Drawings()
     folded = fold(graph, 1)
     _add(result, "", folded)
-    boxes = [node for node in folded.nodes if node.kind == "module"][:MAX_UNFOLDED]
-    for box in boxes:
-        key = _module_key(box)
+    boxes = _boxes(folded)
+    for key, box in boxes.items():
         result.unfold[""][box.id] = key
-        _add(result, key, fold(graph, 1, unfolded={box.scope + (box.fields["module"],)}))
+        if every_module:
+            _add(result, key, _unfolded(graph, box))
     if boxes:
         _add(result, "*", graph)
     else:
@@ -83,6 +90,10 @@ def _backward_order(graph: Description) -> tuple[list[str], dict[str, str]]:
     visited.sort(key=lambda node: int(node.id[1:]), reverse=True)
     return [node.id for node in visited], {node.id: _array_summary(node.fields["grad"])
                                            for node in visited}
+
+
+def _unfolded(graph: Description, box: Node) -> Description:
+    return fold(graph, 1, unfolded={box.scope + (box.fields["module"],)})
 
 
 def _module_key(box: Node) -> str:
@@ -151,10 +162,14 @@ def _short(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
-def to_payload(snapshot: GraphSnapshot) -> dict[str, Any]:
+def to_payload(snapshot: GraphSnapshot, every_module: bool = True) -> dict[str, Any]:
     """The page's data of ``snapshot``: the drawings rendered to SVG by Graphviz's ``dot``,
-    the hover texts, which box opens which drawing, the backward order and gradients."""
-    result = _drawings(snapshot.graph)
+    the hover texts, which box opens which drawing, the backward order and gradients.
+
+    Without ``every_module`` only the folded and the unfolded drawings are made (each drawing
+    is a run of ``dot``); a served page asks for a module's (``module_drawing``) on a click.
+    """
+    result = _drawings(snapshot.graph, every_module)
     order, grads = _backward_order(snapshot.graph)
     by_drawing: dict[int, str] = {}  # "*" is the folded drawing itself when nothing folds
     svgs = {}
@@ -164,6 +179,18 @@ def to_payload(snapshot: GraphSnapshot) -> dict[str, Any]:
         svgs[key] = by_drawing[id(drawing)]
     return {"step": snapshot.step, "svg": svgs, "info": result.info, "unfold": result.unfold,
             "order": order, "grads": grads}
+
+
+def module_drawing(snapshot: GraphSnapshot, key: str) -> dict[str, Any] | None:
+    """The drawing of ``snapshot`` with the module ``key`` unfolded, as the page's data
+    (``svg``, ``info``, ``unfold``), or None when no box has that key."""
+    boxes = _boxes(fold(snapshot.graph, 1))
+    if key not in boxes:
+        return None
+    result = _Drawings()
+    _add(result, key, _unfolded(snapshot.graph, boxes[key]))
+    return {"svg": _svg(result.variants[key]), "info": result.info[key],
+            "unfold": result.unfold[key]}
 
 
 def _svg(drawing: Any) -> str:

@@ -2,18 +2,21 @@
 
 One page (``GET /?token=...``) and one event stream (``GET /events?token=...``): the page opens
 an ``EventSource`` and every update is pushed to it; a new connection (a reload, a second tab)
-first gets everything published so far, so the page rebuilds its state. The server listens on
-127.0.0.1 only, on a free port the system picks (two trainings get two ports), and answers 403
-to any request without the random token of its URL, as Jupyter does. Each browser connection
-has a thread of its own that only reads the event log: a closed or reloaded tab ends that
-thread and never reaches the training thread, which only appends to the log.
+first gets everything published so far, so the page rebuilds its state. A click on a module
+of the graph asks for that drawing once (``GET /graph?token=...&step=...&unfold=...``). The
+server listens on 127.0.0.1 only, on a free port the system picks (two trainings get two
+ports), and answers 403 to any request without the random token of its URL, as Jupyter does.
+Each browser connection has a thread of its own that only reads the event log: a closed or
+reloaded tab ends that thread and never reaches the training thread, which only appends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import secrets
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,14 +85,16 @@ def _finite_json(value: Any) -> Any:
 
 
 class LiveServer:
-    """Serves ``page()`` and the events of ``log`` at ``url`` until ``close()``.
+    """Serves ``page()``, the events of ``log`` and ``drawing(step, module)`` (JSON, or 404
+    for None) at ``url`` until ``close()``.
 
     ``port=0`` lets the system choose a free port. The server threads are daemons: they never
     keep the process alive.
     """
 
-    def __init__(self, log: EventLog, page: Callable[[], str], port: int = 0) -> None:
-        self.log, self.page = log, page
+    def __init__(self, log: EventLog, page: Callable[[], str],
+                 drawing: Callable[[int, str], dict | None], port: int = 0) -> None:
+        self.log, self.page, self.drawing = log, page, drawing
         self.token = secrets.token_urlsafe(16)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(self))
         self._server.daemon_threads = True
@@ -108,9 +113,15 @@ class LiveServer:
         """Close the event log (open pages get a last ``done`` event), stop serving, free the
         port. Idempotent."""
         self.log.close()
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
+        stopper = threading.Thread(target=self._server.shutdown, daemon=True)
+        stopper.start()
+        while self._thread.is_alive():
+            # The serving loop sees shutdown() only between requests or every 0.5 s poll: an
+            # empty connection of our own wakes it now (it reads nothing and ends).
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            self._thread.join(0.01)
+        stopper.join()
         self._server.server_close()
 
 
@@ -130,6 +141,8 @@ def _handler_class(live: LiveServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, "text/html; charset=utf-8", live.page().encode("utf-8"))
             elif url.path == "/events":
                 self._stream()
+            elif url.path == "/graph":
+                self._drawing(parse_qs(url.query))
             else:
                 self._send(404, "text/plain", b"404: not found\n")
 
@@ -140,6 +153,16 @@ def _handler_class(live: LiveServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(body)
+
+        def _drawing(self, query: dict[str, list[str]]) -> None:
+            step = query.get("step", [""])[0]
+            drawing = live.drawing(int(step), query.get("unfold", [""])[0]) if (
+                step.isdigit()) else None
+            if drawing is None:
+                self._send(404, "text/plain", b"404: no such drawing (the graph was redrawn)\n")
+            else:
+                body = json.dumps(_finite_json(drawing)).encode("utf-8")
+                self._send(200, "application/json", body)
 
         def _stream(self) -> None:
             self.send_response(200)

@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from .server import EventLog, LiveServer
 PAGE = Path(__file__).with_name("page.html")
 FLUSH_SECONDS = 0.25  # loss points reach the page in batches at most this often
 NOTEBOOK_SECONDS = 2.0  # an inline notebook view is redrawn at most this often
+RECENT_GRAPHS = 4  # graphs kept for the drawings a page asks for (it may lag a redraw or two)
 
 
 class LiveView:
@@ -68,7 +70,7 @@ class LiveView:
         self.log = EventLog()
         self.log.publish("meta", {"title": title})
         self._notebook = notebook_display() if serve is None else None
-        self.server = LiveServer(self.log, self.page, port) if (
+        self.server = LiveServer(self.log, self.page, self._module_drawing, port) if (
             serve or (serve is None and self._notebook is None)) else None
         self.url = None if self.server is None else self.server.url
         if self.url and not quiet:
@@ -76,6 +78,7 @@ class LiveView:
         self.step = self.samples = 0
         self._steps: list[int] = []
         self._losses: list[float] = []
+        self._epochs: list[dict] = []
         self._started = self._last_end = time.perf_counter()
         self._flushed = self._drawn_inline = self._started
         self._cost = 0.0
@@ -84,11 +87,12 @@ class LiveView:
         self._graph_time: float | None = None
         self._before: dict[str, np.ndarray] = {}
         self._recorder = StepRecording()
-        self._graphs = _GraphWorker(self.log)
-        self._finished = False
+        self._graphs = _GraphWorker(self.log, every_module=self.server is None)
+        self._finished = self._sampling_stopped = False
         if self._notebook is not None:
             self._draw_inline()
-        self._recorder.start()  # the first step is always sampled
+        # The first update arms the recorder in the training's thread (ops are observed per
+        # thread, and a view may be made in another one), so the second step is sampled.
 
     # --- each step ----------------------------------------------------------------------------
 
@@ -105,7 +109,14 @@ class LiveView:
         self._losses.append(float(loss.item()) if isinstance(loss, Tensor) else float(loss))
         if self._recorder.recording:
             self._recorder.stop()
-            self._sample(model, loss if isinstance(loss, Tensor) else None, start)
+            try:
+                self._sample(model, loss if isinstance(loss, Tensor) else None, start)
+            except Exception as error:  # watching must never be what stops a training run
+                self._recorder.clear()
+                self._sampling_stopped = True  # the curves go on
+                warnings.warn(f"LiveView: collecting the statistics of step {self.step} "
+                              f"failed ({type(error).__name__}: {error}); the view goes on "
+                              f"with the loss curves only", RuntimeWarning, stacklevel=2)
             # What recording cost inside forward and backward: the step's excess over a plain one.
             extra = max(0.0, interval - self._typical_step) if self._typical_step else 0.0
             cost = time.perf_counter() - start + extra
@@ -119,7 +130,7 @@ class LiveView:
             self._typical_step += 0.1 * (interval - self._typical_step)
         if start - self._flushed >= FLUSH_SECONDS:
             self._publish_pending(model)
-        elif start >= self._next_sample and not self._finished:
+        elif start >= self._next_sample and not self._sampling_stopped:
             self._arm(model)
         self._last_end = time.perf_counter()
 
@@ -140,9 +151,11 @@ class LiveView:
         self._cost += time.perf_counter() - start
 
     def epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        """Record the means of epoch ``epoch`` (from 0): ``train_loss``, ``val_loss``, metrics."""
-        self._flush()
-        self.log.publish("epoch", {"epoch": epoch + 1, "step": self.step, "logs": dict(logs)})
+        """Record the means of epoch ``epoch`` (from 0): ``train_loss``, ``val_loss``, metrics.
+
+        They reach the page with the next batch of loss points (epochs may be one step long).
+        """
+        self._epochs.append({"epoch": epoch + 1, "step": self.step, "logs": dict(logs)})
 
     @property
     def overhead(self) -> float:
@@ -161,8 +174,15 @@ class LiveView:
             "overhead": self.overhead,
             "layers": collector.layer_stats(tensors, loss),
             "params": collector.parameter_stats(parameters, self._before)})
-        if loss is not None and not loss.is_leaf and (
-                self._graph_time is None or now - self._graph_time >= self.graph_seconds):
+        # The first sample always draws the graph (a short run must show one); later ones at
+        # most every graph_seconds, once the last drawing is done, and when drawing, this one
+        # included, takes at most half the budget.
+        if (loss is not None and self._graphs.idle
+                and (self._graph_time is None or (
+                    now - self._graph_time >= self.graph_seconds
+                    and self._graphs.cost + self._graphs.expected_cost
+                    <= self.budget / 2 * (now - self._started)))
+                and any(t is loss for t in reversed(tensors))):
             self._graph_time = now
             names = {id(p): name for name, p in parameters.items()}
             with self._recorder.restored_graph():
@@ -173,6 +193,9 @@ class LiveView:
         if self._steps:
             self.log.publish("steps", {"steps": self._steps, "loss": self._losses})
             self._steps, self._losses = [], []
+        if self._epochs:
+            self.log.publish("epochs", {"epochs": self._epochs})
+            self._epochs = []
         self._flushed = time.perf_counter()
 
     # --- the end ------------------------------------------------------------------------------
@@ -182,11 +205,15 @@ class LiveView:
         and stop the server unless ``stay``. Idempotent."""
         if self._finished:
             return
-        self._finished = True
+        self._finished = self._sampling_stopped = True
         self._recorder.stop()
         self._recorder.clear()
         self._flush()
-        self._graphs.close()
+        # The last drawing is awaited for a file or a notebook; a served page that closes
+        # does not hold the end of training for it.
+        self._graphs.close(wait=self.report is not None or self._notebook is not None
+                           or self.stay, complete=self.report is not None
+                           or self._notebook is not None)
         self.log.publish("end", {"step": self.step, "overhead": self.overhead})
         if self.report is not None:
             self.write_report(self.report)
@@ -218,6 +245,9 @@ class LiveView:
         events = ",".join(f'["{kind}",{text}]' for kind, text in self.log.events())
         # "<" only ever occurs inside JSON strings, where \u003c means the same: no "</script>".
         return html.replace("/*EVENTS*/null", "[" + events.replace("<", "\\u003c") + "]", 1)
+
+    def _module_drawing(self, step: int, key: str) -> dict | None:
+        return self._graphs.module_drawing(step, key)
 
     def write_report(self, path: str | os.PathLike) -> Path:
         """Write the page with everything recorded so far as one self-contained HTML file."""
@@ -263,15 +293,26 @@ def notebook_display() -> Callable[[str], None] | None:
 
 class _GraphWorker:
     """Renders graph snapshots to SVG (Graphviz's ``dot``) off the training thread and
-    publishes them; a newer snapshot replaces one still waiting."""
+    publishes them; a newer snapshot replaces one still waiting. ``cost`` is the CPU time
+    spent (this thread's Python, which holds the GIL the training needs, and ``dot``'s)."""
 
-    def __init__(self, log: EventLog) -> None:
-        self.log = log
-        self.cost = 0.0  # CPU seconds spent drawing
+    def __init__(self, log: EventLog, every_module: bool) -> None:
+        self.log, self.every_module = log, every_module
+        self.cost = 0.0
+        self.expected_cost = 0.0  # what the next drawing will cost: the last one's
+        self.latest: graph.GraphSnapshot | None = None  # the last one published
+        self._recent: dict[int, graph.GraphSnapshot] = {}  # step -> one of the last few
+        self._latest_complete = False  # with a drawing per module
         self._waiting: graph.GraphSnapshot | None = None
-        self._closed = False
+        self._busy = self._closed = False
         self._wake = threading.Condition()
+        self._drawing = threading.Lock()  # one dot run at a time
         self._thread: threading.Thread | None = None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing waiting or being drawn."""
+        return self._waiting is None and not self._busy
 
     def submit(self, snapshot: graph.GraphSnapshot) -> None:
         with self._wake:
@@ -288,18 +329,49 @@ class _GraphWorker:
                 while self._waiting is None and not self._closed:
                     self._wake.wait()
                 snapshot, self._waiting = self._waiting, None
+                self._busy = snapshot is not None
             if snapshot is None:
                 return
-            started = time.thread_time()
-            payload = graph.to_payload(snapshot)
-            # This thread's Python time holds the GIL the training needs: it counts as cost.
-            self.cost += time.thread_time() - started
-            self.log.publish("graph", payload, replace=True)
+            self._publish(snapshot, self.every_module)
+            self._busy = False
 
-    def close(self) -> None:
-        """Render what is waiting, then stop the thread."""
+    def _publish(self, snapshot: graph.GraphSnapshot, every_module: bool) -> None:
+        spent = self.cost
+        payload = self._timed(graph.to_payload, snapshot, every_module)
+        self.expected_cost = self.cost - spent
+        self.latest, self._latest_complete = snapshot, every_module
+        self._recent[snapshot.step] = snapshot
+        while len(self._recent) > RECENT_GRAPHS:
+            del self._recent[min(self._recent)]
+        self.log.publish("graph", payload, replace=True)
+
+    def _timed(self, function: Callable, *args: Any) -> Any:
+        with self._drawing:
+            started, children = time.thread_time(), _children_cpu()
+            try:
+                return function(*args)
+            finally:
+                self.cost += time.thread_time() - started + _children_cpu() - children
+
+    def module_drawing(self, step: int, key: str) -> dict | None:
+        """The graph of ``step`` (one of the last few drawn, else None) with module ``key``
+        unfolded: what a click on a box of the served page asks for."""
+        snapshot = self._recent.get(step)
+        return None if snapshot is None else self._timed(graph.module_drawing, snapshot, key)
+
+    def close(self, wait: bool, complete: bool = False) -> None:
+        """Stop the thread once it has rendered what is waiting; with ``wait``, wait for it;
+        with ``complete``, then redraw the last graph with a drawing per module (a report)."""
         with self._wake:
             self._closed = True
             self._wake.notify()
-        if self._thread is not None:
+        if wait and self._thread is not None:
             self._thread.join()
+        if complete and self.latest is not None and not self._latest_complete:
+            self._publish(self.latest, True)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished child processes (the ``dot`` runs)."""
+    times = os.times()
+    return times.children_user + times.children_system
