@@ -167,3 +167,14 @@ def test_readme_snippets_run_and_print_what_the_readme_says(tmp_path, monkeypatc
     assert namespace["gx"].requires_grad  # "gx is itself differentiable"
     assert_png(tmp_path / "neuron.png")
     assert set(nn.load(tmp_path / "moons.npz")) == set(namespace["model"].state_dict())
+
+
+# --- live view (issue 15) ---
+def test_live_moons_serves_while_training_and_writes_the_report(run):
+    results, printed = run("live_moons")
+    history = results["history"]
+    assert len(history) == 200 and history.train_loss[-1] < history.train_loss[0]
+    assert results["url"].startswith("http://127.0.0.1:") and "?token=" in results["url"]
+    assert results["url"] in printed
+    html = results["report"].read_text()
+    assert '["graph",' in html and '["stats",' in html and "<script src" not in html

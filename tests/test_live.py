@@ -174,6 +174,35 @@ def test_graph_payload_folds_by_module_and_orders_backward_from_the_loss():
     assert weight_id in order and "shape (3, 2)" in payload["info"]["*"][weight_id]
 
 
+def test_a_served_page_gets_the_folded_drawing_and_asks_for_the_others():
+    model = xor_net()
+    recorder, _, loss = recorded_step(model)
+    with recorder.restored_graph():
+        snap = graph.snapshot(loss, {}, 3)
+    payload = graph.to_payload(snap, every_module=False)
+    assert list(payload["svg"]) == [""] and payload["order"]
+    opened = graph.module_drawing(snap, "1")
+    assert opened["svg"].startswith("<svg") and any(
+        text == "op tanh" for text in opened["info"].values())
+    assert len(graph.module_drawing(snap, "*")["info"]) > len(payload["info"][""])
+    assert graph.module_drawing(snap, "no such module") is None
+
+
+def test_the_server_sends_a_module_drawing_of_a_recent_graph_and_404_otherwise():
+    model = xor_net()
+    with nn.LiveView(quiet=True, budget=0.9) as view:
+        train_steps(view, model, 3)
+        view._graphs.close(wait=True)
+        base = view.url.replace("/?", "/graph?")
+        with urllib.request.urlopen(f"{base}&step=2&unfold=1", timeout=10) as response:
+            assert response.headers["Content-Type"] == "application/json"
+            assert json.loads(response.read())["svg"].startswith("<svg")
+        for query in ("&step=1&unfold=1", "&step=2&unfold=9", "&unfold=1"):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                urllib.request.urlopen(base + query, timeout=10)
+            assert error.value.code == 404
+
+
 # --- the server over HTTP ---------------------------------------------------------------------
 
 

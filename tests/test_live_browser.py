@@ -141,6 +141,8 @@ def test_the_page_follows_training_unfolds_modules_and_steps_through_backward(br
 
     # step through backward: one node at a time, in decreasing creation order from the loss
     browser.execute_script("document.getElementById('bw-start').click()")
+    _wait(browser, "return document.querySelectorAll('#graph g.node.bw-current').length === 1",
+          "the step-through highlighted no node")
     visited = []
     for _ in range(6):
         current = browser.execute_script(

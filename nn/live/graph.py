@@ -63,7 +63,8 @@ def _boxes(folded: Description) -> dict[str, Node]:
 
 
 def _drawings(graph: Description, every_module: bool) -> _Drawings:
-    """The folded and the unfolded drawing, and with ``every_module`` one per module box."""
+    """The folded drawing, and with ``every_module`` the unfolded one and one per module
+    box."""
     result = _Drawings()
     folded = fold(graph, 1)
     _add(result, "", folded)
@@ -72,9 +73,9 @@ def _drawings(graph: Description, every_module: bool) -> _Drawings:
         result.unfold[""][box.id] = key
         if every_module:
             _add(result, key, _unfolded(graph, box))
-    if boxes:
+    if boxes and every_module:
         _add(result, "*", graph)
-    else:
+    elif not boxes:
         result.variants["*"], result.info["*"], result.unfold["*"] = (
             result.variants[""], result.info[""], {})
     return result
@@ -166,8 +167,8 @@ def to_payload(snapshot: GraphSnapshot, every_module: bool = True) -> dict[str, 
     """The page's data of ``snapshot``: the drawings rendered to SVG by Graphviz's ``dot``,
     the hover texts, which box opens which drawing, the backward order and gradients.
 
-    Without ``every_module`` only the folded and the unfolded drawings are made (each drawing
-    is a run of ``dot``); a served page asks for a module's (``module_drawing``) on a click.
+    Without ``every_module`` only the folded drawing is made (each drawing is a run of
+    ``dot``); a served page asks for the others (``module_drawing``) when they are wanted.
     """
     result = _drawings(snapshot.graph, every_module)
     order, grads = _backward_order(snapshot.graph)
@@ -182,13 +183,13 @@ def to_payload(snapshot: GraphSnapshot, every_module: bool = True) -> dict[str, 
 
 
 def module_drawing(snapshot: GraphSnapshot, key: str) -> dict[str, Any] | None:
-    """The drawing of ``snapshot`` with the module ``key`` unfolded, as the page's data
-    (``svg``, ``info``, ``unfold``), or None when no box has that key."""
+    """The drawing of ``snapshot`` with the module ``key`` unfolded (``"*"``: everything), as
+    the page's data (``svg``, ``info``, ``unfold``), or None when no box has that key."""
     boxes = _boxes(fold(snapshot.graph, 1))
-    if key not in boxes:
+    if key != "*" and key not in boxes:
         return None
     result = _Drawings()
-    _add(result, key, _unfolded(snapshot.graph, boxes[key]))
+    _add(result, key, snapshot.graph if key == "*" else _unfolded(snapshot.graph, boxes[key]))
     return {"svg": _svg(result.variants[key]), "info": result.info[key],
             "unfold": result.unfold[key]}
 

@@ -368,7 +368,9 @@ class _GraphWorker:
         if wait and self._thread is not None:
             self._thread.join()
         if complete and self.latest is not None and not self._latest_complete:
+            during_training = self.cost  # the report's drawings come after: not a step's cost
             self._publish(self.latest, True)
+            self.cost = during_training
 
 
 def _children_cpu() -> float:
