@@ -163,3 +163,27 @@ def test_the_page_follows_training_unfolds_modules_and_steps_through_backward(br
 def test_the_page_without_the_token_is_forbidden(browser, training):
     browser.get(training.url.split("?")[0])
     assert "403" in browser.find_element("tag name", "body").text
+
+
+def test_a_report_shows_nonfinite_values_in_red_naming_the_layer(browser, tmp_path):
+    x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)).to(np.float64)
+    model[0].weight.data[0, 0] = np.nan
+    view = nn.LiveView(serve=False, budget=0.9)
+    for _ in range(3):
+        loss = nn.functional.mse_loss(model(ag.tensor(x)), ag.tensor(np.zeros((4, 1))))
+        loss.backward()
+        view.update(model, loss)
+    view.finish()
+    path = view.write_report(tmp_path / "nan.html")
+    browser.get(path.as_uri())
+    _wait(browser, "return document.querySelectorAll('#alerts div').length >= 3",
+          "the NaN alerts never appeared")
+    alerts = browser.find_element("id", "alerts").text
+    assert "NaN/Inf in the activations of layer 0: Linear" in alerts
+    assert "NaN/Inf in parameter 0.weight" in alerts and "loss is NaN at step 1" in alerts
+    colour = browser.execute_script(
+        "return getComputedStyle(document.querySelector('#alerts div')).backgroundColor")
+    assert colour == "rgb(214, 39, 40)"
+    row = browser.find_element("css selector", '#layers tr[data-layer="0: Linear"]')
+    assert "bad" in row.get_attribute("class") and "NaN/Inf" in row.text
