@@ -2,12 +2,14 @@
 
 The same description and drawing as ``ag.draw_graph(loss, params=model, depth=1)``
 (``autograd_lite.viz``): folded by module, coloured by gradient norm. The training thread only
-describes the graph and copies its arrays (``snapshot``); another thread draws it
-(``to_payload``): several drawings ("variants"): ``""`` folded at depth 1, one per module box
-with that module unfolded (what a click on the box shows), and ``"*"`` with nothing folded
-(what the backward step-through walks), each rendered to SVG by Graphviz's ``dot``. For each
-it keeps what hovering a node shows, and for the unfolded drawing the order in which
-``backward()`` completes the gradients: decreasing creation order, the engine's own walk.
+describes the graph and copies its arrays (``snapshot``); another thread draws it, each
+drawing ("variant") a run of Graphviz's ``dot`` to SVG: ``""`` folded at depth 1, one per
+module box with that module unfolded (what a click on the box shows), and ``"*"`` with nothing
+folded (what the backward step-through walks). A served page gets the folded one pushed
+(``to_payload``) and asks for the others when wanted (``module_drawing``); a report has them
+all. With each drawing go the texts that hovering its nodes shows, and with the graph the
+order in which ``backward()`` completes the gradients: decreasing creation order, the engine's
+own walk.
 """
 
 from __future__ import annotations

@@ -129,12 +129,12 @@ class LiveView:
         else:
             self._typical_step += 0.1 * (interval - self._typical_step)
         if start - self._flushed >= FLUSH_SECONDS:
-            self._publish_pending(model)
+            self._publish_pending()
         elif start >= self._next_sample and not self._sampling_stopped:
             self._arm(model)
         self._last_end = time.perf_counter()
 
-    def _publish_pending(self, model: Any) -> None:
+    def _publish_pending(self) -> None:
         """Flush the loss points (and redraw the inline view); costs count."""
         start = time.perf_counter()
         self._flush()
