@@ -192,7 +192,7 @@ def test_the_server_sends_a_module_drawing_of_a_recent_graph_and_404_otherwise()
     model = xor_net()
     with nn.LiveView(quiet=True, budget=0.9) as view:
         train_steps(view, model, 3)
-        view._graphs.close(wait=True)
+        view._graphs.close()
         base = view.url.replace("/?", "/graph?")
         with urllib.request.urlopen(f"{base}&step=2&unfold=1", timeout=10) as response:
             assert response.headers["Content-Type"] == "application/json"

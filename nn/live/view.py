@@ -38,6 +38,7 @@ from .server import EventLog, LiveServer
 PAGE = Path(__file__).with_name("page.html")
 FLUSH_SECONDS = 0.25  # loss points reach the page in batches at most this often
 NOTEBOOK_SECONDS = 2.0  # an inline notebook view is redrawn at most this often
+FIRST_GRAPH_SECONDS = 0.03  # a guess of one drawing's CPU time, until one is measured
 RECENT_GRAPHS = 4  # graphs kept for the drawings a page asks for (it may lag a redraw or two)
 
 
@@ -119,11 +120,11 @@ class LiveView:
                               f"with the loss curves only", RuntimeWarning, stacklevel=2)
             # What recording cost inside forward and backward: the step's excess over a plain one.
             extra = max(0.0, interval - self._typical_step) if self._typical_step else 0.0
+            self._cost += extra
             cost = time.perf_counter() - start + extra
-            self._cost += cost
-            # The next sample waits until the time spent so far, and as much again, is within
-            # the budget: steps that are fast or statistics that are slow sample less often.
-            self._next_sample = self._started + (self._spent() + cost) / self.budget
+            # The next sample waits until the time spent so far, and twice this sample's (a
+            # margin), is within the budget: fast steps or slow statistics sample less often.
+            self._next_sample = self._started + (self._spent() + 2 * cost) / self.budget
         elif self._typical_step is None:
             self._typical_step = interval
         else:
@@ -133,22 +134,19 @@ class LiveView:
         elif start >= self._next_sample and not self._sampling_stopped:
             self._arm(model)
         self._last_end = time.perf_counter()
+        self._cost += self._last_end - start  # every update counts, sampled or not
 
     def _publish_pending(self) -> None:
-        """Flush the loss points (and redraw the inline view); costs count."""
-        start = time.perf_counter()
+        """Flush the loss points (and redraw the inline view)."""
         self._flush()
-        if self._notebook is not None and start - self._drawn_inline >= NOTEBOOK_SECONDS:
+        if self._notebook is not None and self._flushed - self._drawn_inline >= NOTEBOOK_SECONDS:
             self._draw_inline()
-        self._cost += time.perf_counter() - start
 
     def _arm(self, model: Any) -> None:
         """Sample the next step: remember the parameters, record its ops."""
-        start = time.perf_counter()
         self._before = {name: p._data.copy()
                         for name, p in collector.named_parameters(model).items()}
         self._recorder.start()
-        self._cost += time.perf_counter() - start
 
     def epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         """Record the means of epoch ``epoch`` (from 0): ``train_loss``, ``val_loss``, metrics.
@@ -174,19 +172,18 @@ class LiveView:
             "overhead": self.overhead,
             "layers": collector.layer_stats(tensors, loss),
             "params": collector.parameter_stats(parameters, self._before)})
-        # The first sample always draws the graph (a short run must show one); later ones at
-        # most every graph_seconds, once the last drawing is done, and when drawing, this one
-        # included, takes at most half the budget.
+        # A graph at most every graph_seconds, once the last one is drawn; its drawing waits
+        # until drawing graphs, this one included, takes at most half the budget (a run too
+        # short for that gets its graph drawn when it finishes).
         if (loss is not None and self._graphs.idle
-                and (self._graph_time is None or (
-                    now - self._graph_time >= self.graph_seconds
-                    and self._graphs.cost + self._graphs.expected_cost
-                    <= self.budget / 2 * (now - self._started)))
+                and (self._graph_time is None or now - self._graph_time >= self.graph_seconds)
                 and any(t is loss for t in reversed(tensors))):
             self._graph_time = now
             names = {id(p): name for name, p in parameters.items()}
             with self._recorder.restored_graph():
-                self._graphs.submit(graph.snapshot(loss, names, self.step))
+                self._graphs.submit(graph.snapshot(loss, names, self.step), self._started
+                                    + (self._graphs.cost + self._graphs.expected_cost)
+                                    / (self.budget / 2))
         self._recorder.clear()
 
     def _flush(self) -> None:
@@ -211,9 +208,7 @@ class LiveView:
         self._flush()
         # The last drawing is awaited for a file or a notebook; a served page that closes
         # does not hold the end of training for it.
-        self._graphs.close(wait=self.report is not None or self._notebook is not None
-                           or self.stay, complete=self.report is not None
-                           or self._notebook is not None)
+        self._graphs.close(complete=self.report is not None or self._notebook is not None)
         self.log.publish("end", {"step": self.step, "overhead": self.overhead})
         if self.report is not None:
             self.write_report(self.report)
@@ -299,11 +294,12 @@ class _GraphWorker:
     def __init__(self, log: EventLog, every_module: bool) -> None:
         self.log, self.every_module = log, every_module
         self.cost = 0.0
-        self.expected_cost = 0.0  # what the next drawing will cost: the last one's
+        self.expected_cost = FIRST_GRAPH_SECONDS  # what the next drawing will cost
         self.latest: graph.GraphSnapshot | None = None  # the last one published
         self._recent: dict[int, graph.GraphSnapshot] = {}  # step -> one of the last few
         self._latest_complete = False  # with a drawing per module
         self._waiting: graph.GraphSnapshot | None = None
+        self._not_before = 0.0
         self._busy = self._closed = False
         self._wake = threading.Condition()
         self._drawing = threading.Lock()  # one dot run at a time
@@ -314,9 +310,10 @@ class _GraphWorker:
         """Nothing waiting or being drawn."""
         return self._waiting is None and not self._busy
 
-    def submit(self, snapshot: graph.GraphSnapshot) -> None:
+    def submit(self, snapshot: graph.GraphSnapshot, not_before: float) -> None:
+        """Draw ``snapshot`` at ``time.perf_counter()`` time ``not_before`` (or on close)."""
         with self._wake:
-            self._waiting = snapshot
+            self._waiting, self._not_before = snapshot, not_before
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="nn.live graphs",
                                                 daemon=True)
@@ -326,13 +323,21 @@ class _GraphWorker:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while self._waiting is None and not self._closed:
-                    self._wake.wait()
+                while not self._closed and (
+                        self._waiting is None or time.perf_counter() < self._not_before):
+                    self._wake.wait(None if self._waiting is None
+                                    else self._not_before - time.perf_counter())
                 snapshot, self._waiting = self._waiting, None
                 self._busy = snapshot is not None
+                closing = self._closed
             if snapshot is None:
                 return
-            self._publish(snapshot, self.every_module)
+            if closing:  # after training: what it costs is no training step's
+                during_training = self.cost
+                self._publish(snapshot, self.every_module)
+                self.cost = during_training
+            else:
+                self._publish(snapshot, self.every_module)
             self._busy = False
 
     def _publish(self, snapshot: graph.GraphSnapshot, every_module: bool) -> None:
@@ -359,16 +364,17 @@ class _GraphWorker:
         snapshot = self._recent.get(step)
         return None if snapshot is None else self._timed(graph.module_drawing, snapshot, key)
 
-    def close(self, wait: bool, complete: bool = False) -> None:
-        """Stop the thread once it has rendered what is waiting; with ``wait``, wait for it;
-        with ``complete``, then redraw the last graph with a drawing per module (a report)."""
+    def close(self, complete: bool = False) -> None:
+        """Draw what is waiting now and stop the thread; with ``complete``, then redraw the
+        last graph with a drawing per module (a report). What this costs comes after
+        training and is not counted."""
         with self._wake:
             self._closed = True
             self._wake.notify()
-        if wait and self._thread is not None:
+        if self._thread is not None:
             self._thread.join()
         if complete and self.latest is not None and not self._latest_complete:
-            during_training = self.cost  # the report's drawings come after: not a step's cost
+            during_training = self.cost
             self._publish(self.latest, True)
             self.cost = during_training
 
