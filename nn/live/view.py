@@ -49,7 +49,7 @@ class LiveView:
     displayed inline and redrawn in place). ``port``: 0 picks a free one. ``stay``: keep serving
     after ``finish()`` (``close()`` stops). ``report``: a path to write the page to as one
     self-contained HTML file when training finishes. ``budget``: the fraction of the wall time
-    that sampled statistics may take (0.03 = 3 %). ``graph_seconds``: redraw the graph at most
+    that sampled statistics may take (0.02 = 2 %). ``graph_seconds``: redraw the graph at most
     this often. ``title`` heads the page.
 
     Attributes: ``url`` (None without a server), ``step``, ``samples`` (sampled steps so far),
@@ -58,7 +58,7 @@ class LiveView:
     """
 
     def __init__(self, *, serve: bool | None = None, port: int = 0, stay: bool = False,
-                 report: str | os.PathLike | None = None, budget: float = 0.03,
+                 report: str | os.PathLike | None = None, budget: float = 0.02,
                  graph_seconds: float = 2.0, title: str = "training",
                  quiet: bool = False) -> None:
         if not 0 < budget < 1:
