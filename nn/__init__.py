@@ -31,6 +31,7 @@ from .layers import (
     Tanh,
     Unflatten,
 )
+from .live import LiveView  # live view (issue 15)
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -71,4 +72,5 @@ __all__ = [
     "CosineSimilarity", "PairwiseDistance",
     "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell",  # sequence models (issue 13)
     "MultiheadAttention", "TransformerEncoderLayer",  # sequence models (issue 13)
+    "live", "LiveView",  # live view (issue 15)
 ]

@@ -18,10 +18,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import os
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,7 @@ from autograd_lite import Tensor
 from . import functional as F
 from . import losses
 from .data import DataLoader, TensorDataset
+from .live import LiveView
 from .lr_scheduler import ReduceLROnPlateau
 from .module import Module
 
@@ -543,6 +546,7 @@ class _Training:
         # the loss is checked and the optimizer steps outside it, so a NaN still stops fit
         # before the step changes the model.
         self.forward_backward = ag.compile(self._forward_backward) if compile else None
+        self.live: LiveView | None = None
 
     def _forward_backward(self, x: Any, y: Any) -> tuple[Any, Any]:
         self.optimizer.zero_grad()
@@ -572,6 +576,8 @@ class _Training:
             if self.forward_backward is None:
                 loss.backward()
             self.optimizer.step()
+            if self.live is not None:
+                self.live.update(self.model, loss)
             bar.update()
             if not bar.disable:
                 bar.set_postfix(_format_logs(running.means()), refresh=False)
@@ -593,7 +599,8 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
         scheduler: Any = None, progress: bool | str = "auto", callbacks: Sequence[Callback] = (),
         batch_size: int = 32, shuffle: bool = True,
         seed: int | np.random.Generator | None = None, terminate_on_nan: bool = True,
-        compile: bool = False) -> History:
+        compile: bool = False, live: bool | LiveView = False,
+        report: str | os.PathLike | None = None) -> History:
     """Train ``model`` for ``epochs`` epochs and return the ``History``.
 
     Each batch: ``zero_grad``, forward, ``loss_fn(output, target)`` (a scalar), ``backward``,
@@ -631,6 +638,11 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
     ``ag.compile`` program (traced on the first batch, again for a batch of another shape), with
     the same numbers; a loss or model that reads values in Python (``BCELoss``'s range check,
     class-index targets of ``CrossEntropyLoss``) raises ``ag.CompileError`` naming the line.
+
+    Watching: ``live=True`` opens an ``nn.LiveView`` (it prints a local URL; in Jupyter the
+    view is shown inline) that updates while training runs and stops when ``fit`` ends; pass
+    ``live=nn.LiveView(stay=True, ...)`` to configure it. ``report="train.html"`` writes the
+    same page as one self-contained HTML file at the end (with or without ``live``).
     """
     _check_fit_arguments(model, loss_fn, optimizer, epochs)
     train_loader = _as_loader(train_data, batch_size, shuffle, "fit", model)
@@ -640,6 +652,7 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
     progress_report = _Progress(_progress_mode(progress), epochs)
     training = _Training(model, loss_fn, optimizer, metric_functions, terminate_on_nan,
                          compile)
+    training.live = _live_view(live, report)
     randomness = contextlib.nullcontext() if seed is None else ag.random.use_generator(seed)
     history = History()
     was_training = getattr(model, "training", None)
@@ -653,6 +666,8 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
                                                progress_report, was_training is not None)
                 history.record(logs, float(optimizer.param_groups[0]["lr"]), seconds)
                 progress_report.epoch_done(epoch, logs, seconds)
+                if training.live is not None:
+                    training.live.epoch_end(epoch, logs)
                 if isinstance(scheduler, ReduceLROnPlateau):
                     scheduler.step(logs.get("val_loss", logs["train_loss"]))
                 elif scheduler is not None:
@@ -672,7 +687,23 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
     finally:
         if was_training is not None:
             model.train(was_training)
+        if training.live is not None:
+            training.live.finish()
     return history
+
+
+def _live_view(live: bool | LiveView, report: str | os.PathLike | None) -> LiveView | None:
+    """The view ``fit`` updates: the one given, a new one (served for ``live=True``, only
+    recording for a ``report``), or None (nothing runs)."""
+    if isinstance(live, LiveView):
+        if report is not None:
+            live.report = Path(report)
+        return live
+    if live not in (True, False):
+        raise TypeError(f"fit: live must be True, False or an nn.LiveView, got {live!r}")
+    if not live and report is None:
+        return None
+    return LiveView(serve=None if live else False, report=report)
 
 
 def _fit_one_epoch(training: _Training, train_loader: DataLoader, val_loader: DataLoader | None,

@@ -207,3 +207,14 @@ def test_text_helpers_count_characters_and_the_unigram_baseline(monkeypatch):
     assert x.shape == (3, 5)
     corpus = text.standard_library_text()
     assert len(corpus) > 100_000 and set(corpus) <= text.KEPT
+
+
+# --- live view (issue 15) ---
+def test_live_moons_serves_while_training_and_writes_the_report(run):
+    results, printed = run("live_moons")
+    history = results["history"]
+    assert len(history) == 200 and history.train_loss[-1] < history.train_loss[0]
+    assert results["url"].startswith("http://127.0.0.1:") and "?token=" in results["url"]
+    assert results["url"] in printed
+    html = results["report"].read_text()
+    assert '["graph",' in html and '["stats",' in html and "<script src" not in html

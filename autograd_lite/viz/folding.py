@@ -10,25 +10,28 @@ the shape the module was called with.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from .core import Description, Edge, Node, Scope
 
 
-def fold(graph: Description, depth: int | None) -> Description:
+def fold(graph: Description, depth: int | None, unfolded: Collection[Scope] = ()
+         ) -> Description:
     """``graph`` with each module nested deeper than ``depth`` folded into a box.
 
-    ``depth`` None returns ``graph`` unchanged; 0 folds every top-level module. Drawn nodes
-    keep their order, then come the boxes (ids ``m0``, ``m1``, ... in order of their first op),
-    then the notes. Each box keeps the nodes it hides in ``fields["inner"]``.
+    ``depth`` None returns ``graph`` unchanged; 0 folds every top-level module. ``unfolded``
+    lists module paths (a box's ``scope`` plus its ``module``) drawn open, in full, anyway.
+    Drawn nodes keep their order, then come the boxes (ids ``m0``, ``m1``, ... in order of their
+    first op), then the notes. Each box keeps the nodes it hides in ``fields["inner"]``.
     """
     if depth is None:
         return graph
     nodes = {node.id: node for node in graph.nodes}
     boxes: dict[Scope, Node] = {}
     for node in graph.nodes:
-        if node.kind == "op" and len(node.scope) > depth and node.scope[:depth + 1] not in boxes:
-            path = node.scope[:depth + 1]
+        path = node.scope[:depth + 1]
+        if (node.kind == "op" and len(node.scope) > depth and path not in boxes
+                and path not in unfolded):
             boxes[path] = Node(f"m{len(boxes)}", "module", path[:-1], {
                 "module": path[-1], "inputs": [], "outputs": [], "params": {}, "inner": []})
     home = _homes(graph, nodes, depth, {path: box.id for path, box in boxes.items()})
@@ -37,7 +40,10 @@ def fold(graph: Description, depth: int | None) -> Description:
     for node in graph.nodes:
         if home[node.id] == node.id:
             if node.kind != "note":
-                folded.nodes.append(Node(node.id, node.kind, node.scope[:depth], node.fields))
+                open_path = node.scope[:depth + 1] in unfolded
+                folded.nodes.append(Node(node.id, node.kind,
+                                         node.scope if open_path else node.scope[:depth],
+                                         node.fields))
         else:
             by_id[home[node.id]].fields["inner"].append(node)
     for edge in graph.edges:

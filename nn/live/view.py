@@ -1,0 +1,385 @@
+"""``LiveView``: watch a training run learn, in the browser, while it runs.
+
+    view = nn.LiveView()                 # prints http://127.0.0.1:<port>/?token=...
+    for x, y in loader:
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        view.update(model, loss)         # every step
+    view.close()
+
+``nn.fit(..., live=True)`` does the same for you; ``report="train.html"`` writes the page as
+one self-contained file at the end. What it costs: a float and a list append per step; the
+statistics (``nn.live.collector``) and the graph (``nn.live.graph``) only on sampled steps,
+chosen so that their time stays within ``budget`` of the training's wall time (the sampling
+period adapts: fast steps are sampled less often). Without a view, nothing runs at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor
+from autograd_lite.viz import StepRecording
+
+from . import collector, graph
+from .server import EventLog, LiveServer
+
+PAGE = Path(__file__).with_name("page.html")
+FLUSH_SECONDS = 0.25  # loss points reach the page in batches at most this often
+NOTEBOOK_SECONDS = 2.0  # an inline notebook view is redrawn at most this often
+FIRST_GRAPH_SECONDS = 0.03  # a guess of one drawing's CPU time, until one is measured
+RECENT_GRAPHS = 4  # graphs kept for the drawings a page asks for (it may lag a redraw or two)
+
+
+class LiveView:
+    """The live page of one training run; call ``update(model, loss)`` after each step.
+
+    ``serve``: run the local web server (default: yes, except inside Jupyter, where the page is
+    displayed inline and redrawn in place). ``port``: 0 picks a free one. ``stay``: keep serving
+    after ``finish()`` (``close()`` stops). ``report``: a path to write the page to as one
+    self-contained HTML file when training finishes. ``budget``: the fraction of the wall time
+    that sampled statistics may take (0.02 = 2 %). ``graph_seconds``: redraw the graph at most
+    this often. ``title`` heads the page.
+
+    Attributes: ``url`` (None without a server), ``step``, ``samples`` (sampled steps so far),
+    ``overhead`` (the fraction of the wall time the statistics took).
+    Raises ValueError for a budget outside (0, 1) or a negative ``graph_seconds``.
+    """
+
+    def __init__(self, *, serve: bool | None = None, port: int = 0, stay: bool = False,
+                 report: str | os.PathLike | None = None, budget: float = 0.02,
+                 graph_seconds: float = 2.0, title: str = "training",
+                 quiet: bool = False) -> None:
+        if not 0 < budget < 1:
+            raise ValueError(f"LiveView: budget is the fraction of training time the "
+                             f"statistics may take, in (0, 1), got {budget!r}")
+        if graph_seconds < 0:
+            raise ValueError(f"LiveView: graph_seconds must be >= 0, got {graph_seconds!r}")
+        self.budget, self.graph_seconds, self.stay = budget, graph_seconds, stay
+        self.report = None if report is None else Path(report)
+        self.log = EventLog()
+        self.log.publish("meta", {"title": title})
+        self._notebook = notebook_display() if serve is None else None
+        self.server = LiveServer(self.log, self.page, self._module_drawing, port) if (
+            serve or (serve is None and self._notebook is None)) else None
+        self.url = None if self.server is None else self.server.url
+        if self.url and not quiet:
+            print(f"nn.live: watch the training at {self.url}", flush=True)
+        self.step = self.samples = 0
+        self._steps: list[int] = []
+        self._losses: list[float] = []
+        self._epochs: list[dict] = []
+        self._started = self._last_end = time.perf_counter()
+        self._flushed = self._drawn_inline = self._started
+        self._cost = 0.0
+        self._next_sample = self._started
+        self._typical_step: float | None = None
+        self._graph_time: float | None = None
+        self._before: dict[str, np.ndarray] = {}
+        self._recorder = StepRecording()
+        self._graphs = _GraphWorker(self.log, every_module=self.server is None)
+        self._finished = self._sampling_stopped = False
+        if self._notebook is not None:
+            self._draw_inline()
+        # The first update arms the recorder in the training's thread (ops are observed per
+        # thread, and a view may be made in another one), so the second step is sampled.
+
+    # --- each step ----------------------------------------------------------------------------
+
+    def update(self, model: Any, loss: Tensor | float) -> None:
+        """Record one finished step (after ``backward()`` and the optimizer's ``step()``).
+
+        ``model`` is the module trained (its parameters give the update:data ratios and name
+        the graph's leaves); ``loss`` the step's loss tensor (or a number: then no graph).
+        """
+        start = time.perf_counter()
+        interval = start - self._last_end
+        self.step += 1
+        self._steps.append(self.step)
+        self._losses.append(float(loss.item()) if isinstance(loss, Tensor) else float(loss))
+        if self._recorder.recording:
+            self._recorder.stop()
+            try:
+                self._sample(model, loss if isinstance(loss, Tensor) else None, start)
+            except Exception as error:  # watching must never be what stops a training run
+                self._recorder.clear()
+                self._sampling_stopped = True  # the curves go on
+                warnings.warn(f"LiveView: collecting the statistics of step {self.step} "
+                              f"failed ({type(error).__name__}: {error}); the view goes on "
+                              f"with the loss curves only", RuntimeWarning, stacklevel=2)
+            # What recording cost inside forward and backward: the step's excess over a plain one.
+            extra = max(0.0, interval - self._typical_step) if self._typical_step else 0.0
+            self._cost += extra
+            cost = time.perf_counter() - start + extra
+            # The next sample waits until the time spent so far, and twice this sample's (a
+            # margin), is within the budget: fast steps or slow statistics sample less often.
+            self._next_sample = self._started + (self._spent() + 2 * cost) / self.budget
+        elif self._typical_step is None:
+            self._typical_step = interval
+        else:
+            self._typical_step += 0.1 * (interval - self._typical_step)
+        if start - self._flushed >= FLUSH_SECONDS:
+            self._publish_pending()
+        elif start >= self._next_sample and not self._sampling_stopped:
+            self._arm(model)
+        self._last_end = time.perf_counter()
+        self._cost += self._last_end - start  # every update counts, sampled or not
+
+    def _publish_pending(self) -> None:
+        """Flush the loss points (and redraw the inline view)."""
+        self._flush()
+        if self._notebook is not None and self._flushed - self._drawn_inline >= NOTEBOOK_SECONDS:
+            self._draw_inline()
+
+    def _arm(self, model: Any) -> None:
+        """Sample the next step: remember the parameters, record its ops."""
+        self._before = {name: p._data.copy()
+                        for name, p in collector.named_parameters(model).items()}
+        self._recorder.start()
+
+    def epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        """Record the means of epoch ``epoch`` (from 0): ``train_loss``, ``val_loss``, metrics.
+
+        They reach the page with the next batch of loss points (epochs may be one step long).
+        """
+        self._epochs.append({"epoch": epoch + 1, "step": self.step, "logs": dict(logs)})
+
+    @property
+    def overhead(self) -> float:
+        """The fraction of the wall time since the view started that its statistics took."""
+        return self._spent() / max(time.perf_counter() - self._started, 1e-9)
+
+    def _spent(self) -> float:
+        return self._cost + self._graphs.cost
+
+    def _sample(self, model: Any, loss: Tensor | None, now: float) -> None:
+        self.samples += 1
+        tensors = self._recorder.tensors
+        parameters = collector.named_parameters(model)
+        self.log.publish("stats", {
+            "step": self.step, "every": round(self.step / self.samples, 1),
+            "overhead": self.overhead,
+            "layers": collector.layer_stats(tensors, loss),
+            "params": collector.parameter_stats(parameters, self._before)})
+        # A graph at most every graph_seconds, once the last one is drawn; its drawing waits
+        # until drawing graphs, this one included, takes at most half the budget (a run too
+        # short for that gets its graph drawn when it finishes).
+        if (loss is not None and self._graphs.idle
+                and (self._graph_time is None or now - self._graph_time >= self.graph_seconds)
+                and any(t is loss for t in reversed(tensors))):
+            self._graph_time = now
+            names = {id(p): name for name, p in parameters.items()}
+            with self._recorder.restored_graph():
+                self._graphs.submit(graph.snapshot(loss, names, self.step), self._started
+                                    + (self._graphs.cost + self._graphs.expected_cost)
+                                    / (self.budget / 2))
+        self._recorder.clear()
+
+    def _flush(self) -> None:
+        if self._steps:
+            self.log.publish("steps", {"steps": self._steps, "loss": self._losses})
+            self._steps, self._losses = [], []
+        if self._epochs:
+            self.log.publish("epochs", {"epochs": self._epochs})
+            self._epochs = []
+        self._flushed = time.perf_counter()
+
+    # --- the end ------------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Training is over: publish what is left, write the report, redraw the inline view,
+        and stop the server unless ``stay``. Idempotent."""
+        if self._finished:
+            return
+        self._finished = self._sampling_stopped = True
+        self._recorder.stop()
+        self._recorder.clear()
+        self._flush()
+        # The last drawing is awaited for a file or a notebook; a served page that closes
+        # does not hold the end of training for it.
+        self._graphs.close(complete=self.report is not None or self._notebook is not None)
+        self.log.publish("end", {"step": self.step, "overhead": self.overhead})
+        if self.report is not None:
+            self.write_report(self.report)
+        if self._notebook is not None:
+            self._draw_inline()
+        if not self.stay:
+            self.close()
+
+    def close(self) -> None:
+        """Finish, and stop the server (open pages show "finished"). Idempotent."""
+        self.finish()
+        if self.server is not None:
+            self.server.close()
+
+    def __enter__(self) -> LiveView:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # --- the page -----------------------------------------------------------------------------
+
+    def page(self, embedded: bool = False) -> str:
+        """The page's HTML; ``embedded``: with every event so far inside it (a static report
+        that needs no server)."""
+        html = PAGE.read_text(encoding="utf-8")
+        if not embedded:
+            return html
+        events = ",".join(f'["{kind}",{text}]' for kind, text in self.log.events())
+        # "<" only ever occurs inside JSON strings, where \u003c means the same: no "</script>".
+        return html.replace("/*EVENTS*/null", "[" + events.replace("<", "\\u003c") + "]", 1)
+
+    def _module_drawing(self, step: int, key: str) -> dict | None:
+        return self._graphs.module_drawing(step, key)
+
+    def write_report(self, path: str | os.PathLike) -> Path:
+        """Write the page with everything recorded so far as one self-contained HTML file."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.page(embedded=True), encoding="utf-8")
+        return path
+
+    def _draw_inline(self) -> None:
+        self._flush()
+        self._notebook(_iframe(self.page(embedded=True)))
+        self._drawn_inline = time.perf_counter()
+
+
+def _iframe(html: str) -> str:
+    """``html`` in an iframe of its own, so that its ids and scripts cannot meet the
+    notebook's (or another view's)."""
+    quoted = html.replace("&", "&amp;").replace('"', "&quot;")
+    return (f'<iframe srcdoc="{quoted}" style="width: 100%; height: 1100px; border: 0" '
+            f'title="nn.live"></iframe>')
+
+
+def notebook_display() -> Callable[[str], None] | None:
+    """Inside a Jupyter kernel: a function that shows HTML in one output cell and replaces it
+    on later calls (IPython's ``display(..., display_id=True)``); elsewhere None."""
+    if "ipykernel" not in sys.modules:
+        return None
+    try:
+        from IPython.display import HTML, display
+    except ImportError:
+        return None
+    handle = None
+
+    def show(html: str) -> None:
+        nonlocal handle
+        if handle is None:
+            handle = display(HTML(html), display_id=True)
+        else:
+            handle.update(HTML(html))
+
+    return show
+
+
+class _GraphWorker:
+    """Renders graph snapshots to SVG (Graphviz's ``dot``) off the training thread and
+    publishes them; a newer snapshot replaces one still waiting. ``cost`` is the CPU time
+    spent (this thread's Python, which holds the GIL the training needs, and ``dot``'s)."""
+
+    def __init__(self, log: EventLog, every_module: bool) -> None:
+        self.log, self.every_module = log, every_module
+        self.cost = 0.0
+        self.expected_cost = FIRST_GRAPH_SECONDS  # what the next drawing will cost
+        self.latest: graph.GraphSnapshot | None = None  # the last one published
+        self._recent: dict[int, graph.GraphSnapshot] = {}  # step -> one of the last few
+        self._latest_complete = False  # with a drawing per module
+        self._waiting: graph.GraphSnapshot | None = None
+        self._not_before = 0.0
+        self._busy = self._closed = False
+        self._wake = threading.Condition()
+        self._drawing = threading.Lock()  # one dot run at a time
+        self._thread: threading.Thread | None = None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing waiting or being drawn."""
+        return self._waiting is None and not self._busy
+
+    def submit(self, snapshot: graph.GraphSnapshot, not_before: float) -> None:
+        """Draw ``snapshot`` at ``time.perf_counter()`` time ``not_before`` (or on close)."""
+        with self._wake:
+            self._waiting, self._not_before = snapshot, not_before
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="nn.live graphs",
+                                                daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._closed and (
+                        self._waiting is None or time.perf_counter() < self._not_before):
+                    self._wake.wait(None if self._waiting is None
+                                    else self._not_before - time.perf_counter())
+                snapshot, self._waiting = self._waiting, None
+                self._busy = snapshot is not None
+                closing = self._closed
+            if snapshot is None:
+                return
+            if closing:  # after training: what it costs is no training step's
+                during_training = self.cost
+                self._publish(snapshot, self.every_module)
+                self.cost = during_training
+            else:
+                self._publish(snapshot, self.every_module)
+            self._busy = False
+
+    def _publish(self, snapshot: graph.GraphSnapshot, every_module: bool) -> None:
+        spent = self.cost
+        payload = self._timed(graph.to_payload, snapshot, every_module)
+        self.expected_cost = self.cost - spent
+        self.latest, self._latest_complete = snapshot, every_module
+        self._recent[snapshot.step] = snapshot
+        while len(self._recent) > RECENT_GRAPHS:
+            del self._recent[min(self._recent)]
+        self.log.publish("graph", payload, replace=True)
+
+    def _timed(self, function: Callable, *args: Any) -> Any:
+        with self._drawing:
+            started, children = time.thread_time(), _children_cpu()
+            try:
+                return function(*args)
+            finally:
+                self.cost += time.thread_time() - started + _children_cpu() - children
+
+    def module_drawing(self, step: int, key: str) -> dict | None:
+        """The graph of ``step`` (one of the last few drawn, else None) with module ``key``
+        unfolded: what a click on a box of the served page asks for."""
+        snapshot = self._recent.get(step)
+        return None if snapshot is None else self._timed(graph.module_drawing, snapshot, key)
+
+    def close(self, complete: bool = False) -> None:
+        """Draw what is waiting now and stop the thread; with ``complete``, then redraw the
+        last graph with a drawing per module (a report). What this costs comes after
+        training and is not counted."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join()
+        if complete and self.latest is not None and not self._latest_complete:
+            during_training = self.cost
+            self._publish(self.latest, True)
+            self.cost = during_training
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished child processes (the ``dot`` runs)."""
+    times = os.times()
+    return times.children_user + times.children_system
