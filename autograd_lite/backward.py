@@ -210,10 +210,12 @@ def _propagate(tensor: Tensor, grad: Any, F: Any, create_graph: bool,
         args = [x._data if isinstance(x, Tensor) else x for x in inputs]
         ans = tensor._data
     params = tensor._params
+    rules = prim.vjps if prim.vjp_any is None else None  # indexing them skips a method call
     for argnum, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x._requires_grad):
             continue
-        grad_x = prim.vjp(argnum)(F, grad, ans, *args, **params)
+        rule = rules[argnum] if rules is not None else prim.vjp(argnum)
+        grad_x = rule(F, grad, ans, *args, **params)
         data = x._data
         if grad_x.shape != data.shape:
             grad_x = F.sum_to(grad_x, shape=data.shape)
