@@ -1,8 +1,9 @@
 """The safetensors format of ``nn.save`` and ``nn.load``: state dicts PyTorch reads directly.
 
 A ``.safetensors`` file is a JSON header (names, dtypes, shapes, byte offsets) followed by the
-raw bytes of each array: no code, no pickle. ``safetensors.torch.load_file(path)`` in PyTorch
-gives the same names, shapes and values, so a model trained here carries on there (and back).
+raw bytes of each array, and nothing that could run code. In PyTorch, ``load_file(path)`` from
+the ``safetensors.torch`` module gives the same names, shapes and values, so a model trained
+here carries on there (and back).
 """
 
 from __future__ import annotations

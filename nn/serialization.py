@@ -3,7 +3,7 @@
 ``nn.save(model.state_dict(), "model.npz")`` writes one array per name, exactly at the path
 given; ``model.load_state_dict(nn.load("model.npz"))`` reads it back. A path ending in
 ``.safetensors`` writes that format instead, which PyTorch reads with
-``safetensors.torch.load_file`` (and which ``nn.load`` reads from PyTorch).
+``load_file`` from ``safetensors.torch`` (and which ``nn.load`` reads from PyTorch).
 
 A whole training checkpoint saves the same way, as PyTorch's ``torch.save`` does::
 

@@ -44,6 +44,9 @@ def _browser_or_reason():
 def browser():
     driver = _browser_or_reason()
     if isinstance(driver, str):
+        # `make test` (and so CI) sets LIVE_BROWSER_REQUIRED after installing Chromium, so
+        # there a missing browser fails; a bare `pytest` on a machine without one skips,
+        # saying what to install.
         if os.environ.get("LIVE_BROWSER_REQUIRED"):
             pytest.fail(driver)
         pytest.skip(driver)
