@@ -270,6 +270,20 @@ def test_rendering_without_dot_explains_how_to_install_graphviz(tmp_path, monkey
         ag.draw_graph(y).pipe(format="svg")
 
 
+def test_several_drawings_render_with_one_run_of_dot(tmp_path, monkeypatch):
+    loss, params = two_layer_net()
+    drawings = [ag.draw_graph(loss, params=params), ag.draw_graph(loss, params=params, depth=1)]
+    separately = [drawing.pipe(format="svg", encoding="utf-8") for drawing in drawings]
+    # The same SVG, except the outer group's id, which numbers the graphs of one run of dot.
+    together = [re.sub(r'<g id="page0,\d+_graph0"', '<g id="graph0"', text, count=1)
+                for text in ag.viz.svg_documents(drawings)]
+    assert together == [text[text.find("<svg"):].rstrip() for text in separately]
+    assert together[0] != together[1]
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ag.GraphvizNotFoundError, match="apt-get install graphviz"):
+        ag.viz.svg_documents(drawings)
+
+
 def test_png_and_svg_render_when_dot_exists(tmp_path):
     loss, params = two_layer_net()
     loss.backward(retain_graph=True)

@@ -27,12 +27,21 @@ from ..tensor import Tensor
 from .core import Description, Edge, Node, describe
 from .folding import fold
 from .recording import ModuleRun, StepRecording, module_runs
-from .render import RANKDIRS, THEMES, VIRIDIS, ZERO_GREY, GraphvizNotFoundError, render
+from .render import (
+    RANKDIRS,
+    THEMES,
+    VIRIDIS,
+    ZERO_GREY,
+    GraphvizNotFoundError,
+    render,
+    svg_documents,
+)
 
 __all__ = [
     "CapturedGrads", "Description", "Edge", "GraphvizNotFoundError", "Node", "VIRIDIS",
     "ZERO_GREY", "capture_grads", "describe", "draw_graph", "fold", "render", "save_graph",
     "ModuleRun", "StepRecording", "module_runs",  # what the live view records (issue 15)
+    "svg_documents",  # and how it draws several graphs with one run of dot
 ]
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}

@@ -9,10 +9,11 @@ when drawing, so importing autograd_lite stays fast and never needs Graphviz.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -244,20 +245,46 @@ def _op_label(fields: dict) -> str:
     return f'<<b>{name}</b><br/><font point-size="9">{small}</font>>'
 
 
+@contextlib.contextmanager
+def _explaining_missing_dot() -> Iterator[None]:
+    """Inside the block a missing ``dot`` raises GraphvizNotFoundError with the install hint."""
+    import graphviz
+
+    try:
+        yield
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError(
+            "draw_graph: rendering an image needs Graphviz's `dot` program, which is not on "
+            "PATH. " + INSTALL_HINT) from None
+
+
 def _translate_missing_dot(method: Any) -> Any:
     """Wrap a rendering method so that a missing ``dot`` raises GraphvizNotFoundError."""
-    import graphviz
 
     @functools.wraps(method)
     def render_or_explain(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with _explaining_missing_dot():
             return method(self, *args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFoundError(
-                "draw_graph: rendering an image needs Graphviz's `dot` program, which is not on "
-                "PATH. " + INSTALL_HINT) from None
 
     return render_or_explain
+
+
+def svg_documents(drawings: Sequence[Any]) -> list[str]:
+    """The SVG of each drawing (``render``'s, or any graphviz graph for ``dot``), from one run
+    of ``dot`` for all of them: the process starts once, not once a drawing.
+
+    Each text is the ``<svg>`` element alone (no XML prolog), as the drawing's own ``pipe``
+    would give it but for the outer group's id, which numbers the graphs of the run. Raises
+    GraphvizNotFoundError without Graphviz, and ``graphviz.CalledProcessError`` if ``dot``
+    rejects a drawing.
+    """
+    import graphviz
+
+    source = "".join(drawing.source for drawing in drawings).encode("utf-8")
+    with _explaining_missing_dot():
+        text = graphviz.pipe("dot", "svg", source).decode("utf-8")
+    documents = text.split("</svg>")[:-1]  # dot writes one SVG document per graph, in order
+    return [document[document.find("<svg"):] + "</svg>" for document in documents]
 
 
 @functools.cache

@@ -2,10 +2,10 @@
 
 The same description and drawing as ``ag.draw_graph(loss, params=model, depth=1)``
 (``autograd_lite.viz``): folded by module, coloured by gradient norm. The training thread only
-describes the graph and copies its arrays (``snapshot``); another thread draws it, each
-drawing ("variant") a run of Graphviz's ``dot`` to SVG: ``""`` folded at depth 1, one per
-module box with that module unfolded (what a click on the box shows), and ``"*"`` with nothing
-folded (what the backward step-through walks). A served page gets the folded one pushed
+describes the graph and copies its arrays (``snapshot``); another thread draws it with
+Graphviz's ``dot`` to SVG, one run for all its drawings ("variants"): ``""`` folded at depth 1,
+one per module box with that module unfolded (what a click on the box shows), and ``"*"`` with
+nothing folded (what the backward step-through walks). A served page gets the folded one pushed
 (``to_payload``) and asks for the others when wanted (``module_drawing``); a report has them
 all. With each drawing go the texts that hovering its nodes shows, and with the graph the
 order in which ``backward()`` completes the gradients: decreasing creation order, the engine's
@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import Tensor
-from autograd_lite.viz import Description, GraphvizNotFoundError, Node, describe, fold, render
+from autograd_lite.viz import (
+    Description,
+    GraphvizNotFoundError,
+    Node,
+    describe,
+    fold,
+    render,
+    svg_documents,
+)
 
 MAX_NODES = 300  # tensors drawn at most (those nearest the loss)
 MAX_UNFOLDED = 12  # module boxes that get a drawing of their own, unfolded
@@ -81,6 +89,14 @@ def _drawings(graph: Description, every_module: bool) -> _Drawings:
         result.variants["*"], result.info["*"], result.unfold["*"] = (
             result.variants[""], result.info[""], {})
     return result
+
+
+def drawing_count(snapshot: GraphSnapshot, every_module: bool) -> int:
+    """How many drawings ``to_payload(snapshot, every_module)`` makes."""
+    if not every_module:
+        return 1
+    boxes = len(_boxes(fold(snapshot.graph, 1)))
+    return boxes + 2 if boxes else 1
 
 
 def _backward_order(graph: Description) -> tuple[list[str], dict[str, str]]:
@@ -169,17 +185,16 @@ def to_payload(snapshot: GraphSnapshot, every_module: bool = True) -> dict[str, 
     """The page's data of ``snapshot``: the drawings rendered to SVG by Graphviz's ``dot``,
     the hover texts, which box opens which drawing, the backward order and gradients.
 
-    Without ``every_module`` only the folded drawing is made (each drawing is a run of
-    ``dot``); a served page asks for the others (``module_drawing``) when they are wanted.
+    Without ``every_module`` only the folded drawing is made (each drawing takes a few
+    milliseconds of ``dot``, all of them one start of it); a served page asks for the others
+    (``module_drawing``) when they are wanted.
     """
     result = _drawings(snapshot.graph, every_module)
     order, grads = _backward_order(snapshot.graph)
-    by_drawing: dict[int, str] = {}  # "*" is the folded drawing itself when nothing folds
-    svgs = {}
-    for key, drawing in result.variants.items():
-        if id(drawing) not in by_drawing:
-            by_drawing[id(drawing)] = _svg(drawing)
-        svgs[key] = by_drawing[id(drawing)]
+    # "*" is the folded drawing itself when nothing folds: each distinct drawing once.
+    distinct = list({id(drawing): drawing for drawing in result.variants.values()}.values())
+    by_drawing = dict(zip(map(id, distinct), _svgs(distinct)))
+    svgs = {key: by_drawing[id(drawing)] for key, drawing in result.variants.items()}
     return {"step": snapshot.step, "svg": svgs, "info": result.info, "unfold": result.unfold,
             "order": order, "grads": grads}
 
@@ -192,13 +207,14 @@ def module_drawing(snapshot: GraphSnapshot, key: str) -> dict[str, Any] | None:
         return None
     result = _Drawings()
     _add(result, key, snapshot.graph if key == "*" else _unfolded(snapshot.graph, boxes[key]))
-    return {"svg": _svg(result.variants[key]), "info": result.info[key],
+    return {"svg": _svgs([result.variants[key]])[0], "info": result.info[key],
             "unfold": result.unfold[key]}
 
 
-def _svg(drawing: Any) -> str:
+def _svgs(drawings: list[Any]) -> list[str]:
+    """The SVGs of ``drawings``, from one run of ``dot``; without Graphviz, each an error
+    paragraph that says how to install it."""
     try:
-        text = drawing.pipe(format="svg", encoding="utf-8")
+        return svg_documents(drawings)
     except GraphvizNotFoundError as error:
-        return f"<p class='error'>{error}</p>"
-    return text[text.find("<svg"):]  # drop the XML prolog and DOCTYPE
+        return [f"<p class='error'>{error}</p>"] * len(drawings)
