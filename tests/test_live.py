@@ -7,6 +7,7 @@ import json
 import math
 import socket
 import sys
+import time
 import types
 import urllib.error
 import urllib.request
@@ -226,6 +227,16 @@ def train_steps(view, model, steps: int) -> None:
         view.update(model, loss)
 
 
+def test_without_server_or_notebook_only_the_last_graph_is_drawn_whole_at_the_end():
+    view, model = nn.LiveView(serve=False, budget=0.9, graph_seconds=0), xor_net()
+    while view.samples < 3:  # the third sample is the last step's
+        train_steps(view, model, 1)
+    assert "graph" not in [kind for kind, _ in view.log.events()]
+    view.finish()
+    (drawn,) = [json.loads(text) for kind, text in view.log.events() if kind == "graph"]
+    assert drawn["step"] == view.step and set(drawn["svg"]) == {"", "0", "1", "2", "*"}
+
+
 def test_server_listens_on_localhost_and_needs_the_token():
     with nn.LiveView(quiet=True) as view:
         url = urlsplit(view.url)
@@ -256,10 +267,12 @@ def test_events_are_pushed_and_a_closed_tab_does_not_disturb_training():
         seen = read_until(response, "event: steps")
         assert "event: meta" in seen and "event: stats" in seen
         data = json.loads(seen.split("event: steps\ndata: ")[1].split("\n")[0])
-        assert data["steps"] == [1, 2, 3, 4, 5] and len(data["loss"]) == 5
+        assert data["first"] == 1 and len(data["loss"]) == 5
         train_steps(view, model, 3)  # training goes on while the page listens
         view._flush()
-        assert '"steps":[6,7,8]' in read_until(response, "[6,7,8]")
+        later = read_until(response, '"first":6')
+        data = json.loads(later.split("event: steps\ndata: ")[-1].split("\n")[0])
+        assert data["first"] == 6 and len(data["loss"]) == 3
         connection.close()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
@@ -301,6 +314,18 @@ def test_nonfinite_losses_travel_as_strings_the_page_reads():
     assert steps["loss"] == ["NaN", "Infinity"]
 
 
+def test_epochs_travel_as_columns_with_null_where_an_epoch_lacks_a_log():
+    view = nn.LiveView(serve=False)
+    view.update(xor_net(), 1.0)
+    view.epoch_end(0, {"train_loss": 1.0})
+    view.update(xor_net(), 0.5)
+    view.epoch_end(1, {"train_loss": 0.5, "val_loss": 0.75})
+    view.finish()
+    (epochs,) = [json.loads(text) for kind, text in view.log.events() if kind == "epochs"]
+    assert epochs == {"epoch": [1, 2], "step": [1, 2],
+                      "logs": {"train_loss": [1.0, 0.5], "val_loss": [None, 0.75]}}
+
+
 def test_view_arguments_are_checked():
     with pytest.raises(ValueError, match="budget"):
         nn.LiveView(serve=False, budget=0)
@@ -333,44 +358,69 @@ def test_fit_report_writes_one_self_contained_page(tmp_path):
     events = json.loads(html.split("const EMBEDDED = ")[1].split(";\n")[0])
     kinds = [kind for kind, _ in events]
     assert "stats" in kinds and kinds.count("graph") == 1
-    epochs = [e for kind, payload in events if kind == "epochs" for e in payload["epochs"]]
-    assert [e["epoch"] for e in epochs] == [1, 2, 3] and "val_loss" in epochs[0]["logs"]
-    steps = [s for kind, payload in events if kind == "steps" for s in payload["steps"]]
-    assert steps == [1, 2, 3]
+    (epochs,) = [payload for kind, payload in events if kind == "epochs"]
+    assert epochs["epoch"] == [1, 2, 3] and epochs["step"] == [1, 2, 3]
+    assert len(epochs["logs"]["val_loss"]) == 3 and None not in epochs["logs"]["train_loss"]
+    steps = [payload for kind, payload in events if kind == "steps"]
+    assert [s["first"] for s in steps] == [1] and len(steps[0]["loss"]) == 3
     assert "</script>" not in html.split("const EMBEDDED = ")[1].split("</script>")[0]
+
+
+def fake_notebook(monkeypatch, shown: list, seconds: float = 0.0) -> None:
+    """Make ``nn.live`` believe it runs in a Jupyter kernel whose ``display`` (IPython's, given
+    raw MIME bundles) appends to ``shown`` and takes ``seconds``."""
+    class Handle:
+        def update(self, bundle, raw=False):
+            assert raw is True
+            time.sleep(seconds)
+            shown.append(("update", bundle["text/html"]))
+
+    def display(bundle, raw=False, display_id=False):
+        assert raw is True and display_id is True
+        shown.append(("display", bundle["text/html"]))
+        return Handle()
+
+    fake_display = types.ModuleType("IPython.display")
+    fake_display.display = display
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setitem(sys.modules, "IPython", types.ModuleType("IPython"))
+    monkeypatch.setitem(sys.modules, "IPython.display", fake_display)
 
 
 def test_in_a_notebook_the_view_is_displayed_inline_and_updated_in_place(monkeypatch):
     shown = []
-
-    class Handle:
-        def update(self, obj):
-            shown.append(("update", obj.data))
-
-    def display(obj, display_id=False):
-        assert display_id is True
-        shown.append(("display", obj.data))
-        return Handle()
-
-    class HTML:
-        def __init__(self, data):
-            self.data = data
-
-    fake_display = types.ModuleType("IPython.display")
-    fake_display.display, fake_display.HTML = display, HTML
-    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
-    monkeypatch.setitem(sys.modules, "IPython", types.ModuleType("IPython"))
-    monkeypatch.setitem(sys.modules, "IPython.display", fake_display)
+    fake_notebook(monkeypatch, shown)
     monkeypatch.setattr(view_module, "NOTEBOOK_SECONDS", 0.0)
     monkeypatch.setattr(view_module, "FLUSH_SECONDS", 0.0)
     model = xor_net()
+    view = nn.LiveView(budget=0.9)
+    assert view.server is None and view.url is None  # inline instead of served
     history = nn.fit(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=0.1), (X, Y),
-                  epochs=2, batch_size=2, progress=False, live=True)
+                     epochs=2, batch_size=2, progress=False, live=view)
     assert len(history) == 2
     assert shown[0][0] == "display" and all(kind == "update" for kind, _ in shown[1:])
-    assert len(shown) >= 4  # at the start, after steps, at the end
+    assert len(shown) >= 2  # at the start and at the end (redraws between: the next test)
     last = shown[-1][1]
     assert last.startswith("<iframe srcdoc=") and "&quot;end&quot;" in last
+
+
+def test_inline_redraws_stay_within_a_quarter_of_the_budget(monkeypatch):
+    shown = []
+    redraw = 0.02
+    fake_notebook(monkeypatch, shown, seconds=redraw)
+    monkeypatch.setattr(view_module, "NOTEBOOK_SECONDS", 0.0)
+    monkeypatch.setattr(view_module, "FLUSH_SECONDS", 0.0)
+    view = nn.LiveView(budget=0.2)
+    started = time.perf_counter()
+    while time.perf_counter() - started < 1.0:
+        time.sleep(0.002)  # a training step
+        view.update(None, 1.0)
+    elapsed = time.perf_counter() - started
+    updates = sum(kind == "update" for kind, _ in shown)
+    # Each redraw waits until the redraws so far, and itself, fit in budget / 4 of the time.
+    assert 2 <= updates and updates * redraw <= view.budget / 4 * elapsed + redraw
+    view.finish()
+    assert shown[-1][0] == "update" and "&quot;end&quot;" in shown[-1][1]
 
 
 def test_without_a_kernel_there_is_no_notebook_display(monkeypatch):

@@ -116,6 +116,8 @@ def test_the_page_follows_training_unfolds_modules_and_steps_through_backward(br
     first = _points(browser)
     _wait(browser, f"return +document.getElementById('loss-chart').dataset.points > {first}",
           "the loss curve gained no points as steps passed")
+    _wait(browser, "return document.querySelectorAll('#epoch-chart polyline.series').length === 1",
+          "the epoch curve (train loss) never appeared")
     _wait(browser, "return document.querySelectorAll('#layers tbody tr').length === 3 && "
                    "document.querySelector('#ratio-chart polyline.series') !== null",
           "the layer statistics and update:data ratios never appeared")

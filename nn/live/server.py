@@ -41,7 +41,7 @@ class EventLog:
 
     def publish(self, kind: str, payload: Any, replace: bool = False) -> None:
         """Append an event (``payload`` is turned into JSON here) and wake the readers."""
-        text = json.dumps(_finite_json(payload), separators=(",", ":"), allow_nan=False)
+        text = to_json(payload)
         with self._changed:
             if replace and kind in self._latest:
                 self._events[self._latest[kind]] = None
@@ -70,6 +70,17 @@ class EventLog:
         with self._changed:
             self.closed = True
             self._changed.notify_all()
+
+
+def to_json(value: Any) -> str:
+    """``value`` as compact JSON, NaN and infinities written as the strings of ``_finite_json``.
+
+    Most payloads are finite: they are encoded in one pass, and only one that is not is walked.
+    """
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite_json(value), separators=(",", ":"), allow_nan=False)
 
 
 def _finite_json(value: Any) -> Any:
@@ -161,7 +172,7 @@ def _handler_class(live: LiveServer) -> type[BaseHTTPRequestHandler]:
             if drawing is None:
                 self._send(404, "text/plain", b"404: no such drawing (the graph was redrawn)\n")
             else:
-                body = json.dumps(_finite_json(drawing)).encode("utf-8")
+                body = to_json(drawing).encode("utf-8")
                 self._send(200, "application/json", body)
 
         def _stream(self) -> None:

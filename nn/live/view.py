@@ -12,8 +12,9 @@
 ``nn.fit(..., live=True)`` does the same for you; ``report="train.html"`` writes the page as
 one self-contained file at the end. What it costs: a float and a list append per step; the
 statistics (``nn.live.collector``) and the graph (``nn.live.graph``) only on sampled steps,
-chosen so that their time stays within ``budget`` of the training's wall time (the sampling
-period adapts: fast steps are sampled less often). Without a view, nothing runs at all.
+chosen so that everything the view does stays within ``budget`` of the training's wall time:
+half for the curves and the statistics, half for drawing graphs (the sampling period adapts:
+fast steps are sampled less often). Without a view, nothing runs at all.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from .server import EventLog, LiveServer
 PAGE = Path(__file__).with_name("page.html")
 FLUSH_SECONDS = 0.25  # loss points reach the page in batches at most this often
 NOTEBOOK_SECONDS = 2.0  # an inline notebook view is redrawn at most this often
-FIRST_GRAPH_SECONDS = 0.03  # a guess of one drawing's CPU time, until one is measured
+# A guess of a snapshot's drawing time (dot's start, then each drawing), until one is measured.
+FIRST_DOT_SECONDS, FIRST_DRAWING_SECONDS = 0.015, 0.01
 RECENT_GRAPHS = 4  # graphs kept for the drawings a page asks for (it may lag a redraw or two)
 
 
@@ -49,11 +51,12 @@ class LiveView:
     displayed inline and redrawn in place). ``port``: 0 picks a free one. ``stay``: keep serving
     after ``finish()`` (``close()`` stops). ``report``: a path to write the page to as one
     self-contained HTML file when training finishes. ``budget``: the fraction of the wall time
-    that sampled statistics may take (0.02 = 2 %). ``graph_seconds``: redraw the graph at most
-    this often. ``title`` heads the page.
+    that the view may take, all of it counted (0.02 = 2 %): the curves and the sampled
+    statistics take at most half of it, drawing graphs the other half. ``graph_seconds``:
+    redraw the graph at most this often. ``title`` heads the page.
 
     Attributes: ``url`` (None without a server), ``step``, ``samples`` (sampled steps so far),
-    ``overhead`` (the fraction of the wall time the statistics took).
+    ``overhead`` (the fraction of the wall time the view took).
     Raises ValueError for a budget outside (0, 1) or a negative ``graph_seconds``.
     """
 
@@ -77,18 +80,21 @@ class LiveView:
         if self.url and not quiet:
             print(f"nn.live: watch the training at {self.url}", flush=True)
         self.step = self.samples = 0
-        self._steps: list[int] = []
-        self._losses: list[float] = []
-        self._epochs: list[dict] = []
+        self._losses: list[float] = []  # of the steps after the last flush
+        self._epochs: list[tuple[int, int, dict]] = []  # (epoch, step, logs) after it
         self._started = self._last_end = time.perf_counter()
-        self._flushed = self._drawn_inline = self._started
+        self._flushed = self._next_inline = self._started
+        self._inline_cost = 0.0
         self._cost = 0.0
         self._next_sample = self._started
         self._typical_step: float | None = None
         self._graph_time: float | None = None
         self._before: dict[str, np.ndarray] = {}
         self._recorder = StepRecording()
-        self._graphs = _GraphWorker(self.log, every_module=self.server is None)
+        # Without a server every drawing comes with one per module (nothing could ask for them
+        # later); with neither a server nor a notebook no one sees a graph before the report.
+        self._graphs = _GraphWorker(self.log, every_module=self.server is None,
+                                    deferred=self.server is None and self._notebook is None)
         self._finished = self._sampling_stopped = False
         if self._notebook is not None:
             self._draw_inline()
@@ -106,7 +112,6 @@ class LiveView:
         start = time.perf_counter()
         interval = start - self._last_end
         self.step += 1
-        self._steps.append(self.step)
         self._losses.append(float(loss.item()) if isinstance(loss, Tensor) else float(loss))
         if self._recorder.recording:
             self._recorder.stop()
@@ -122,9 +127,10 @@ class LiveView:
             extra = max(0.0, interval - self._typical_step) if self._typical_step else 0.0
             self._cost += extra
             cost = time.perf_counter() - start + extra
-            # The next sample waits until the time spent so far, and twice this sample's (a
-            # margin), is within the budget: fast steps or slow statistics sample less often.
-            self._next_sample = self._started + (self._spent() + 2 * cost) / self.budget
+            # The next sample waits until the time spent so far on curves and statistics, and
+            # twice this sample's (a margin), is within their half of the budget: fast steps or
+            # slow statistics sample less often.
+            self._next_sample = self._started + (self._cost + 2 * cost) / (self.budget / 2)
         elif self._typical_step is None:
             self._typical_step = interval
         else:
@@ -139,7 +145,7 @@ class LiveView:
     def _publish_pending(self) -> None:
         """Flush the loss points (and redraw the inline view)."""
         self._flush()
-        if self._notebook is not None and self._flushed - self._drawn_inline >= NOTEBOOK_SECONDS:
+        if self._notebook is not None and self._flushed >= self._next_inline:
             self._draw_inline()
 
     def _arm(self, model: Any) -> None:
@@ -153,11 +159,14 @@ class LiveView:
 
         They reach the page with the next batch of loss points (epochs may be one step long).
         """
-        self._epochs.append({"epoch": epoch + 1, "step": self.step, "logs": dict(logs)})
+        start = time.perf_counter()
+        self._epochs.append((epoch + 1, self.step, dict(logs)))
+        self._cost += time.perf_counter() - start
 
     @property
     def overhead(self) -> float:
-        """The fraction of the wall time since the view started that its statistics took."""
+        """The fraction of the wall time since the view started that the view took (the
+        curves, the statistics and drawing graphs)."""
         return self._spent() / max(time.perf_counter() - self._started, 1e-9)
 
     def _spent(self) -> float:
@@ -173,25 +182,31 @@ class LiveView:
             "layers": collector.layer_stats(tensors, loss),
             "params": collector.parameter_stats(parameters, self._before)})
         # A graph at most every graph_seconds, once the last one is drawn; its drawing waits
-        # until drawing graphs, this one included, takes at most half the budget (a run too
-        # short for that gets its graph drawn when it finishes).
+        # until drawing graphs, this one included, takes at most the other half of the budget
+        # (a run too short for that gets its graph drawn when it finishes).
         if (loss is not None and self._graphs.idle
                 and (self._graph_time is None or now - self._graph_time >= self.graph_seconds)
                 and any(t is loss for t in reversed(tensors))):
             self._graph_time = now
             names = {id(p): name for name, p in parameters.items()}
             with self._recorder.restored_graph():
-                self._graphs.submit(graph.snapshot(loss, names, self.step), self._started
-                                    + (self._graphs.cost + self._graphs.expected_cost)
-                                    / (self.budget / 2))
+                snapshot = graph.snapshot(loss, names, self.step)
+            self._graphs.submit(snapshot, self._started + (
+                self._graphs.cost + self._graphs.expected_cost(snapshot)) / (self.budget / 2))
         self._recorder.clear()
 
     def _flush(self) -> None:
-        if self._steps:
-            self.log.publish("steps", {"steps": self._steps, "loss": self._losses})
-            self._steps, self._losses = [], []
+        """Publish the loss points and epochs since the last flush, as columns (steps are
+        numbered from ``first``; a log an epoch lacks is null)."""
+        if self._losses:
+            first = self.step - len(self._losses) + 1
+            self.log.publish("steps", {"first": first, "loss": self._losses})
+            self._losses = []
         if self._epochs:
-            self.log.publish("epochs", {"epochs": self._epochs})
+            epochs, steps, logs = zip(*self._epochs)
+            names = dict.fromkeys(name for entry in logs for name in entry)
+            self.log.publish("epochs", {"epoch": epochs, "step": steps, "logs": {
+                name: [entry.get(name) for entry in logs] for name in names}})
             self._epochs = []
         self._flushed = time.perf_counter()
 
@@ -252,9 +267,15 @@ class LiveView:
         return path
 
     def _draw_inline(self) -> None:
+        """Redraw the notebook's view; the next redraw waits at least NOTEBOOK_SECONDS, and
+        until redrawing, which grows with the history, takes at most a quarter of the budget."""
+        start = time.perf_counter()
         self._flush()
         self._notebook(_iframe(self.page(embedded=True)))
-        self._drawn_inline = time.perf_counter()
+        end = time.perf_counter()
+        self._inline_cost += end - start
+        self._next_inline = max(end + NOTEBOOK_SECONDS, self._started + (
+            self._inline_cost + end - start) / (self.budget / 4))
 
 
 def _iframe(html: str) -> str:
@@ -267,11 +288,14 @@ def _iframe(html: str) -> str:
 
 def notebook_display() -> Callable[[str], None] | None:
     """Inside a Jupyter kernel: a function that shows HTML in one output cell and replaces it
-    on later calls (IPython's ``display(..., display_id=True)``); elsewhere None."""
+    on later calls (IPython's ``display(..., display_id=True)``); elsewhere None.
+
+    The HTML goes as a raw MIME bundle: IPython's ``HTML`` object warns about any iframe.
+    """
     if "ipykernel" not in sys.modules:
         return None
     try:
-        from IPython.display import HTML, display
+        from IPython.display import display
     except ImportError:
         return None
     handle = None
@@ -279,9 +303,9 @@ def notebook_display() -> Callable[[str], None] | None:
     def show(html: str) -> None:
         nonlocal handle
         if handle is None:
-            handle = display(HTML(html), display_id=True)
+            handle = display({"text/html": html}, raw=True, display_id=True)
         else:
-            handle.update(HTML(html))
+            handle.update({"text/html": html}, raw=True)
 
     return show
 
@@ -289,12 +313,13 @@ def notebook_display() -> Callable[[str], None] | None:
 class _GraphWorker:
     """Renders graph snapshots to SVG (Graphviz's ``dot``) off the training thread and
     publishes them; a newer snapshot replaces one still waiting. ``cost`` is the CPU time
-    spent (this thread's Python, which holds the GIL the training needs, and ``dot``'s)."""
+    spent (this thread's Python, which holds the GIL the training needs, and ``dot``'s).
+    ``deferred``: draw nothing until ``close`` (then the last snapshot submitted)."""
 
-    def __init__(self, log: EventLog, every_module: bool) -> None:
-        self.log, self.every_module = log, every_module
+    def __init__(self, log: EventLog, every_module: bool, deferred: bool = False) -> None:
+        self.log, self.every_module, self.deferred = log, every_module, deferred
         self.cost = 0.0
-        self.expected_cost = FIRST_GRAPH_SECONDS  # what the next drawing will cost
+        self._last_cost: float | None = None  # what the last snapshot's drawings cost
         self.latest: graph.GraphSnapshot | None = None  # the last one published
         self._recent: dict[int, graph.GraphSnapshot] = {}  # step -> one of the last few
         self._latest_complete = False  # with a drawing per module
@@ -307,14 +332,22 @@ class _GraphWorker:
 
     @property
     def idle(self) -> bool:
-        """Nothing waiting or being drawn."""
-        return self._waiting is None and not self._busy
+        """Nothing waiting or being drawn (deferred: always, a new snapshot replaces)."""
+        return self.deferred or (self._waiting is None and not self._busy)
+
+    def expected_cost(self, snapshot: graph.GraphSnapshot) -> float:
+        """What drawing ``snapshot`` will cost: the last snapshot's cost once one is drawn,
+        until then a guess from the number of drawings."""
+        if self._last_cost is not None:
+            return self._last_cost
+        return FIRST_DOT_SECONDS + FIRST_DRAWING_SECONDS * graph.drawing_count(
+            snapshot, self.every_module)
 
     def submit(self, snapshot: graph.GraphSnapshot, not_before: float) -> None:
         """Draw ``snapshot`` at ``time.perf_counter()`` time ``not_before`` (or on close)."""
         with self._wake:
             self._waiting, self._not_before = snapshot, not_before
-            if self._thread is None:
+            if self._thread is None and not self.deferred:
                 self._thread = threading.Thread(target=self._run, name="nn.live graphs",
                                                 daemon=True)
                 self._thread.start()
@@ -343,7 +376,7 @@ class _GraphWorker:
     def _publish(self, snapshot: graph.GraphSnapshot, every_module: bool) -> None:
         spent = self.cost
         payload = self._timed(graph.to_payload, snapshot, every_module)
-        self.expected_cost = self.cost - spent
+        self._last_cost = self.cost - spent
         self.latest, self._latest_complete = snapshot, every_module
         self._recent[snapshot.step] = snapshot
         while len(self._recent) > RECENT_GRAPHS:
@@ -373,6 +406,9 @@ class _GraphWorker:
             self._wake.notify()
         if self._thread is not None:
             self._thread.join()
+        if self._waiting is not None:  # deferred: the last snapshot is drawn now, whole
+            self.latest, self._latest_complete, self._waiting = self._waiting, False, None
+            complete = True
         if complete and self.latest is not None and not self._latest_complete:
             during_training = self.cost
             self._publish(self.latest, True)
