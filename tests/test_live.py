@@ -402,6 +402,8 @@ def test_in_a_notebook_the_view_is_displayed_inline_and_updated_in_place(monkeyp
     assert len(shown) >= 2  # at the start and at the end (redraws between: the next test)
     last = shown[-1][1]
     assert last.startswith("<iframe srcdoc=") and "&quot;end&quot;" in last
+    # while training the page says it is redrawn; at the end, that it finished
+    assert "const REDRAWN = true" in shown[0][1] and "const REDRAWN = /*REDRAWN*/false" in last
 
 
 def test_inline_redraws_stay_within_a_quarter_of_the_budget(monkeypatch):

@@ -192,3 +192,18 @@ def test_a_report_shows_nonfinite_values_in_red_naming_the_layer(browser, tmp_pa
     assert colour == "rgb(214, 39, 40)"
     row = browser.find_element("css selector", '#layers tr[data-layer="0: Linear"]')
     assert "bad" in row.get_attribute("class") and "NaN/Inf" in row.text
+
+
+def test_a_notebook_redraw_says_training_goes_on_and_a_mid_run_report_is_a_snapshot(browser,
+                                                                                    tmp_path):
+    view = nn.LiveView(serve=False)
+    view.update(nn.Linear(2, 1), 1.0)
+    view._flush()
+    for redrawn, status in ((True, "training (redrawn every few seconds)"), (False, "snapshot")):
+        path = tmp_path / f"page_{redrawn}.html"
+        path.write_text(view.page(embedded=True, redrawn=redrawn), encoding="utf-8")
+        browser.get(path.as_uri())
+        _wait(browser, "return +document.getElementById('loss-chart').dataset.points === 1",
+              "the embedded loss point was not drawn")
+        assert browser.find_element("id", "status").text == status
+    view.close()

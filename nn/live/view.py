@@ -246,15 +246,17 @@ class LiveView:
 
     # --- the page -----------------------------------------------------------------------------
 
-    def page(self, embedded: bool = False) -> str:
+    def page(self, embedded: bool = False, redrawn: bool = False) -> str:
         """The page's HTML; ``embedded``: with every event so far inside it (a static report
-        that needs no server)."""
+        that needs no server); ``redrawn``: it says that it is replaced as training goes on (a
+        notebook's inline view) instead of calling itself a snapshot."""
         html = PAGE.read_text(encoding="utf-8")
         if not embedded:
             return html
         events = ",".join(f'["{kind}",{text}]' for kind, text in self.log.events())
         # "<" only ever occurs inside JSON strings, where \u003c means the same: no "</script>".
-        return html.replace("/*EVENTS*/null", "[" + events.replace("<", "\\u003c") + "]", 1)
+        html = html.replace("/*EVENTS*/null", "[" + events.replace("<", "\\u003c") + "]", 1)
+        return html.replace("/*REDRAWN*/false", "true", 1) if redrawn else html
 
     def _module_drawing(self, step: int, key: str) -> dict | None:
         return self._graphs.module_drawing(step, key)
@@ -271,7 +273,7 @@ class LiveView:
         until redrawing, which grows with the history, takes at most a quarter of the budget."""
         start = time.perf_counter()
         self._flush()
-        self._notebook(_iframe(self.page(embedded=True)))
+        self._notebook(_iframe(self.page(embedded=True, redrawn=not self._finished)))
         end = time.perf_counter()
         self._inline_cost += end - start
         self._next_inline = max(end + NOTEBOOK_SECONDS, self._started + (
