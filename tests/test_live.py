@@ -237,6 +237,17 @@ def test_without_server_or_notebook_only_the_last_graph_is_drawn_whole_at_the_en
     assert drawn["step"] == view.step and set(drawn["svg"]) == {"", "0", "1", "2", "*"}
 
 
+def test_a_graph_waiting_for_its_budget_is_replaced_by_each_later_sample(monkeypatch):
+    monkeypatch.setattr(view_module, "FIRST_DOT_SECONDS", 1000.0)  # it waits until the end
+    view, model = nn.LiveView(quiet=True, budget=0.9, graph_seconds=100), xor_net()
+    while view.samples < 3:
+        train_steps(view, model, 1)
+    assert "graph" not in [kind for kind, _ in view.log.events()]
+    view.close()
+    (drawn,) = [json.loads(text) for kind, text in view.log.events() if kind == "graph"]
+    assert drawn["step"] == view.step > 2  # the last sample's, not the first's
+
+
 def test_server_listens_on_localhost_and_needs_the_token():
     with nn.LiveView(quiet=True) as view:
         url = urlsplit(view.url)

@@ -181,13 +181,17 @@ class LiveView:
             "overhead": self.overhead,
             "layers": collector.layer_stats(tensors, loss),
             "params": collector.parameter_stats(parameters, self._before)})
-        # A graph at most every graph_seconds, once the last one is drawn; its drawing waits
-        # until drawing graphs, this one included, takes at most the other half of the budget
-        # (a run too short for that gets its graph drawn when it finishes).
-        if (loss is not None and self._graphs.idle
-                and (self._graph_time is None or now - self._graph_time >= self.graph_seconds)
+        # A graph at most every graph_seconds, none while one is being drawn; its drawing
+        # waits until drawing graphs, this one included, takes at most the other half of the
+        # budget, and each sample replaces it with a newer snapshot while it waits (a run too
+        # short for that gets the last sample's graph drawn when it finishes).
+        waiting = self._graphs.waiting
+        if (loss is not None and not self._graphs.busy
+                and (waiting or self._graph_time is None
+                     or now - self._graph_time >= self.graph_seconds)
                 and any(t is loss for t in reversed(tensors))):
-            self._graph_time = now
+            if not waiting:
+                self._graph_time = now
             names = {id(p): name for name, p in parameters.items()}
             with self._recorder.restored_graph():
                 snapshot = graph.snapshot(loss, names, self.step)
@@ -333,9 +337,14 @@ class _GraphWorker:
         self._thread: threading.Thread | None = None
 
     @property
-    def idle(self) -> bool:
-        """Nothing waiting or being drawn (deferred: always, a new snapshot replaces)."""
-        return self.deferred or (self._waiting is None and not self._busy)
+    def busy(self) -> bool:
+        """A snapshot is being drawn."""
+        return self._busy
+
+    @property
+    def waiting(self) -> bool:
+        """A snapshot waits to be drawn (a new one would replace it)."""
+        return self._waiting is not None
 
     def expected_cost(self, snapshot: graph.GraphSnapshot) -> float:
         """What drawing ``snapshot`` will cost: the last snapshot's cost once one is drawn,
@@ -360,8 +369,8 @@ class _GraphWorker:
             with self._wake:
                 while not self._closed and (
                         self._waiting is None or time.perf_counter() < self._not_before):
-                    self._wake.wait(None if self._waiting is None
-                                    else self._not_before - time.perf_counter())
+                    self._wake.wait(None if self._waiting is None else min(
+                        self._not_before - time.perf_counter(), threading.TIMEOUT_MAX))
                 snapshot, self._waiting = self._waiting, None
                 self._busy = snapshot is not None
                 closing = self._closed
