@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
                      epochs=200 if args.quick else ITERATIONS, batch_size=len(x), shuffle=False,
                      progress=False, live=view, report=report)
     print(f"trained {len(history)} full-batch steps: loss {history.train_loss[-1]:.4f}, "
-          f"accuracy {history['train_accuracy'][-1]:.3f}; the statistics took "
+          f"accuracy {history['train_accuracy'][-1]:.3f}; the live view took "
           f"{view.overhead:.1%} of the time; wrote {report}")
     if args.stay:
         input(f"serving {view.url} -- press Enter to stop ")
