@@ -1,15 +1,15 @@
 """The computation graph of a sampled step, as the page shows it.
 
 The same description and drawing as ``ag.draw_graph(loss, params=model, depth=1)``
-(``autograd_lite.viz``): folded by module, coloured by gradient norm. The training thread only
-describes the graph and copies its arrays (``snapshot``); another thread draws it with
-Graphviz's ``dot`` to SVG, one run for all its drawings ("variants"): ``""`` folded at depth 1,
-one per module box with that module unfolded (what a click on the box shows), and ``"*"`` with
-nothing folded (what the backward step-through walks). A served page gets the folded one pushed
-(``to_payload``) and asks for the others when wanted (``module_drawing``); a report has them
-all. With each drawing go the texts that hovering its nodes shows, and with the graph the
-order in which ``backward()`` completes the gradients: decreasing creation order, the engine's
-own walk.
+(``autograd_lite.viz``): folded by module, coloured by gradient norm. A sampled step's graph
+is described and its arrays copied (``snapshot``); when the budget allows, between later steps,
+it is drawn with Graphviz's ``dot`` to SVG, one run for all its drawings ("variants"): ``""``
+folded at depth 1, one per module box with that module unfolded (what a click on the box
+shows), and ``"*"`` with nothing folded (what the backward step-through walks). A served
+page gets the folded one pushed (``to_payload``) and asks for the others when wanted
+(``module_drawing``); a report has them all. With each drawing go the texts that hovering
+its nodes shows, and with the graph the order in which ``backward()`` completes the
+gradients: decreasing creation order, the engine's own walk.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ STEP_THROUGH_LIMIT = 80  # tensors at most for the backward step-through
 @dataclass
 class GraphSnapshot:
     """One step's graph description, its arrays copied (the optimizer changes parameters in
-    place), ready to be drawn by ``to_payload`` in another thread."""
+    place), ready to be drawn by ``to_payload`` later."""
 
     step: int
     graph: Description

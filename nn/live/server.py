@@ -39,14 +39,22 @@ class EventLog:
         self._latest: dict[str, int] = {}
         self.closed = False
 
-    def publish(self, kind: str, payload: Any, replace: bool = False) -> None:
-        """Append an event (``payload`` is turned into JSON here) and wake the readers."""
+    def publish(self, kind: str, payload: Any, replace: bool = False, wake: bool = True
+                ) -> None:
+        """Append an event (``payload`` is turned into JSON here) and wake the readers, or
+        with ``wake=False`` leave them asleep until the next ``wake()`` (or waking publish)."""
         text = to_json(payload)
         with self._changed:
             if replace and kind in self._latest:
                 self._events[self._latest[kind]] = None
             self._latest[kind] = len(self._events)
             self._events.append((kind, text))
+            if wake:
+                self._changed.notify_all()
+
+    def wake(self) -> None:
+        """Wake the readers: they send what was published since they last did."""
+        with self._changed:
             self._changed.notify_all()
 
     def events(self) -> list[tuple[str, str]]:

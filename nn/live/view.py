@@ -19,6 +19,7 @@ fast steps are sampled less often). Without a view, nothing runs at all.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -51,7 +52,7 @@ class LiveView:
     displayed inline and redrawn in place). ``port``: 0 picks a free one. ``stay``: keep serving
     after ``finish()`` (``close()`` stops). ``report``: a path to write the page to as one
     self-contained HTML file when training finishes. ``budget``: the fraction of the wall time
-    that the view may take, all of it counted (0.02 = 2 %): the curves and the sampled
+    that the view may take, all of it counted (0.01 = 1 %): the curves and the sampled
     statistics take at most half of it, drawing graphs the other half. ``graph_seconds``:
     redraw the graph at most this often. ``title`` heads the page.
 
@@ -61,7 +62,7 @@ class LiveView:
     """
 
     def __init__(self, *, serve: bool | None = None, port: int = 0, stay: bool = False,
-                 report: str | os.PathLike | None = None, budget: float = 0.02,
+                 report: str | os.PathLike | None = None, budget: float = 0.01,
                  graph_seconds: float = 2.0, title: str = "training",
                  quiet: bool = False) -> None:
         if not 0 < budget < 1:
@@ -93,7 +94,7 @@ class LiveView:
         self._recorder = StepRecording()
         # Without a server every drawing comes with one per module (nothing could ask for them
         # later); with neither a server nor a notebook no one sees a graph before the report.
-        self._graphs = _GraphWorker(self.log, every_module=self.server is None,
+        self._graphs = _Graphs(self.log, every_module=self.server is None,
                                     deferred=self.server is None and self._notebook is None)
         self._finished = self._sampling_stopped = False
         if self._notebook is not None:
@@ -139,8 +140,9 @@ class LiveView:
             self._publish_pending()
         elif start >= self._next_sample and not self._sampling_stopped:
             self._arm(model)
+        drawing = self._graphs.draw_if_due(start)  # counted as the graphs' own cost
         self._last_end = time.perf_counter()
-        self._cost += self._last_end - start  # every update counts, sampled or not
+        self._cost += self._last_end - start - drawing  # every update counts, sampled or not
 
     def _publish_pending(self) -> None:
         """Flush the loss points (and redraw the inline view)."""
@@ -180,13 +182,13 @@ class LiveView:
             "step": self.step, "every": round(self.step / self.samples, 1),
             "overhead": self.overhead,
             "layers": collector.layer_stats(tensors, loss),
-            "params": collector.parameter_stats(parameters, self._before)})
-        # A graph at most every graph_seconds, none while one is being drawn; its drawing
-        # waits until drawing graphs, this one included, takes at most the other half of the
-        # budget, and each sample replaces it with a newer snapshot while it waits (a run too
-        # short for that gets the last sample's graph drawn when it finishes).
+            "params": collector.parameter_stats(parameters, self._before)}, wake=False)
+        # A graph at most every graph_seconds; it is drawn once drawing graphs, this one
+        # included, takes at most the other half of the budget, and each sample replaces it
+        # with a newer snapshot while it waits (a run too short for that gets the last
+        # sample's graph drawn when it ends).
         waiting = self._graphs.waiting
-        if (loss is not None and not self._graphs.busy
+        if (loss is not None
                 and (waiting or self._graph_time is None
                      or now - self._graph_time >= self.graph_seconds)
                 and any(t is loss for t in reversed(tensors))):
@@ -204,14 +206,17 @@ class LiveView:
         numbered from ``first``; a log an epoch lacks is null)."""
         if self._losses:
             first = self.step - len(self._losses) + 1
-            self.log.publish("steps", {"first": first, "loss": self._losses})
+            self.log.publish("steps", {"first": first, "loss": self._losses}, wake=False)
             self._losses = []
         if self._epochs:
             epochs, steps, logs = zip(*self._epochs)
             names = dict.fromkeys(name for entry in logs for name in entry)
             self.log.publish("epochs", {"epoch": epochs, "step": steps, "logs": {
-                name: [entry.get(name) for entry in logs] for name in names}})
+                name: [entry.get(name) for entry in logs] for name in names}}, wake=False)
             self._epochs = []
+        # One wake-up a flush for everything since the last: each costs the training the GIL
+        # for a moment (the readers' threads).
+        self.log.wake()
         self._flushed = time.perf_counter()
 
     # --- the end ------------------------------------------------------------------------------
@@ -225,8 +230,8 @@ class LiveView:
         self._recorder.stop()
         self._recorder.clear()
         self._flush()
-        # The last drawing is awaited for a file or a notebook; a served page that closes
-        # does not hold the end of training for it.
+        # The snapshot still waiting is drawn (with every module for a file or a notebook,
+        # which cannot ask for them later).
         self._graphs.close(complete=self.report is not None or self._notebook is not None)
         self.log.publish("end", {"step": self.step, "overhead": self.overhead})
         if self.report is not None:
@@ -316,30 +321,27 @@ def notebook_display() -> Callable[[str], None] | None:
     return show
 
 
-class _GraphWorker:
-    """Renders graph snapshots to SVG (Graphviz's ``dot``) off the training thread and
-    publishes them; a newer snapshot replaces one still waiting. ``cost`` is the CPU time
-    spent (this thread's Python, which holds the GIL the training needs, and ``dot``'s).
-    ``deferred``: draw nothing until ``close`` (then the last snapshot submitted)."""
+class _Graphs:
+    """The graph drawings of a view: a snapshot waits until its time (``submit``; a newer one
+    replaces it), then the training thread draws it with Graphviz's ``dot`` and publishes it
+    (``draw_if_due``), timed: ``cost`` is the wall time spent drawing during training.
+
+    Drawing happens between steps, not in a thread of its own: Python in a second thread
+    competes with training for the GIL (every NumPy call that releases it hands the GIL over
+    for a switch interval, 5 ms), which cost training 10 % for a drawing of 40 ms in tests.
+    ``deferred``: draw nothing until ``close`` (then the last snapshot submitted).
+    """
 
     def __init__(self, log: EventLog, every_module: bool, deferred: bool = False) -> None:
         self.log, self.every_module, self.deferred = log, every_module, deferred
         self.cost = 0.0
-        self._last_cost: float | None = None  # what the last snapshot's drawings cost
+        self._last_cost: float | None = None  # what drawing the last snapshot cost
         self.latest: graph.GraphSnapshot | None = None  # the last one published
         self._recent: dict[int, graph.GraphSnapshot] = {}  # step -> one of the last few
         self._latest_complete = False  # with a drawing per module
         self._waiting: graph.GraphSnapshot | None = None
-        self._not_before = 0.0
-        self._busy = self._closed = False
-        self._wake = threading.Condition()
-        self._drawing = threading.Lock()  # one dot run at a time
-        self._thread: threading.Thread | None = None
-
-    @property
-    def busy(self) -> bool:
-        """A snapshot is being drawn."""
-        return self._busy
+        self._due = math.inf
+        self._drawing = threading.Lock()  # the server's threads draw too (a click on a box)
 
     @property
     def waiting(self) -> bool:
@@ -354,76 +356,55 @@ class _GraphWorker:
         return FIRST_DOT_SECONDS + FIRST_DRAWING_SECONDS * graph.drawing_count(
             snapshot, self.every_module)
 
-    def submit(self, snapshot: graph.GraphSnapshot, not_before: float) -> None:
-        """Draw ``snapshot`` at ``time.perf_counter()`` time ``not_before`` (or on close)."""
-        with self._wake:
-            self._waiting, self._not_before = snapshot, not_before
-            if self._thread is None and not self.deferred:
-                self._thread = threading.Thread(target=self._run, name="nn.live graphs",
-                                                daemon=True)
-                self._thread.start()
-            self._wake.notify()
+    def submit(self, snapshot: graph.GraphSnapshot, due: float) -> None:
+        """Draw ``snapshot`` at the first ``draw_if_due`` at ``time.perf_counter()`` time
+        ``due`` or later (deferred: at ``close``)."""
+        self._waiting, self._due = snapshot, math.inf if self.deferred else due
 
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while not self._closed and (
-                        self._waiting is None or time.perf_counter() < self._not_before):
-                    self._wake.wait(None if self._waiting is None else min(
-                        self._not_before - time.perf_counter(), threading.TIMEOUT_MAX))
-                snapshot, self._waiting = self._waiting, None
-                self._busy = snapshot is not None
-                closing = self._closed
-            if snapshot is None:
-                return
-            if closing:  # after training: what it costs is no training step's
-                during_training = self.cost
-                self._publish(snapshot, self.every_module)
-                self.cost = during_training
-            else:
-                self._publish(snapshot, self.every_module)
-            self._busy = False
+    def draw_if_due(self, now: float) -> float:
+        """Draw and publish the waiting snapshot if its time has come; the seconds it took."""
+        if now < self._due:
+            return 0.0
+        snapshot, self._waiting, self._due = self._waiting, None, math.inf
+        started = time.perf_counter()
+        self._publish(snapshot, self.every_module)
+        self._last_cost = time.perf_counter() - started
+        self.cost += self._last_cost
+        return self._last_cost
 
     def _publish(self, snapshot: graph.GraphSnapshot, every_module: bool) -> None:
-        spent = self.cost
-        payload = self._timed(graph.to_payload, snapshot, every_module)
-        self._last_cost = self.cost - spent
-        self.latest, self._latest_complete = snapshot, every_module
-        self._recent[snapshot.step] = snapshot
-        while len(self._recent) > RECENT_GRAPHS:
-            del self._recent[min(self._recent)]
-        self.log.publish("graph", payload, replace=True)
-
-    def _timed(self, function: Callable, *args: Any) -> Any:
         with self._drawing:
-            started, children = time.thread_time(), _children_cpu()
-            try:
-                return function(*args)
-            finally:
-                self.cost += time.thread_time() - started + _children_cpu() - children
+            payload = graph.to_payload(snapshot, every_module)
+            self.latest, self._latest_complete = snapshot, every_module
+            self._recent[snapshot.step] = snapshot
+            while len(self._recent) > RECENT_GRAPHS:
+                del self._recent[min(self._recent)]
+        self.log.publish("graph", payload, replace=True, wake=False)  # the next flush wakes
 
     def module_drawing(self, step: int, key: str) -> dict | None:
         """The graph of ``step`` (one of the last few drawn, else None) with module ``key``
-        unfolded: what a click on a box of the served page asks for."""
-        snapshot = self._recent.get(step)
-        return None if snapshot is None else self._timed(graph.module_drawing, snapshot, key)
+        unfolded: what a click on a box of the served page asks for (in the server's thread;
+        its CPU time, ``dot``'s included, counts in ``cost``)."""
+        with self._drawing:
+            snapshot = self._recent.get(step)
+            if snapshot is None:
+                return None
+            started, children = time.thread_time(), _children_cpu()
+            try:
+                return graph.module_drawing(snapshot, key)
+            finally:
+                self.cost += time.thread_time() - started + _children_cpu() - children
 
     def close(self, complete: bool = False) -> None:
-        """Draw what is waiting now and stop the thread; with ``complete``, then redraw the
-        last graph with a drawing per module (a report). What this costs comes after
-        training and is not counted."""
-        with self._wake:
-            self._closed = True
-            self._wake.notify()
-        if self._thread is not None:
-            self._thread.join()
-        if self._waiting is not None:  # deferred: the last snapshot is drawn now, whole
-            self.latest, self._latest_complete, self._waiting = self._waiting, False, None
-            complete = True
-        if complete and self.latest is not None and not self._latest_complete:
-            during_training = self.cost
+        """Draw what is waiting now; with ``complete``, or when nothing was drawn before
+        (deferred), with a drawing per module (a report, a notebook). What this costs comes
+        after training and is not counted."""
+        whole = complete or self.deferred
+        if self._waiting is not None:
+            snapshot, self._waiting, self._due = self._waiting, None, math.inf
+            self._publish(snapshot, whole or self.every_module)
+        elif whole and self.latest is not None and not self._latest_complete:
             self._publish(self.latest, True)
-            self.cost = during_training
 
 
 def _children_cpu() -> float:
