@@ -248,6 +248,22 @@ def test_a_graph_waiting_for_its_budget_is_replaced_by_each_later_sample(monkeyp
     assert drawn["step"] == view.step > 2  # the last sample's, not the first's
 
 
+def test_a_failing_drawing_warns_and_training_goes_on_without_graphs(monkeypatch):
+    def broken(*args):
+        raise RuntimeError("dot crashed")
+    monkeypatch.setattr(graph, "to_payload", broken)
+    monkeypatch.setattr(view_module, "FIRST_DOT_SECONDS", 0.0)  # drawn as soon as sampled
+    monkeypatch.setattr(view_module, "FIRST_DRAWING_SECONDS", 0.0)
+    view, model = nn.LiveView(quiet=True, budget=0.9, graph_seconds=0), xor_net()
+    with pytest.warns(RuntimeWarning, match="drawing the graph of step 2 failed.*dot crashed"):
+        while view.samples < 3:
+            train_steps(view, model, 1)
+    train_steps(view, model, 2)  # no second warning: no more graphs are drawn
+    view.close()
+    kinds = [kind for kind, _ in view.log.events()]
+    assert "graph" not in kinds and kinds.count("stats") >= 3 and kinds[-1] == "end"
+
+
 def test_server_listens_on_localhost_and_needs_the_token():
     with nn.LiveView(quiet=True) as view:
         url = urlsplit(view.url)

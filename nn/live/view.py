@@ -341,6 +341,7 @@ class _Graphs:
         self._latest_complete = False  # with a drawing per module
         self._waiting: graph.GraphSnapshot | None = None
         self._due = math.inf
+        self._failed = False  # a drawing raised: no more graphs (the rest of the view goes on)
         self._drawing = threading.Lock()  # the server's threads draw too (a click on a box)
 
     @property
@@ -358,8 +359,9 @@ class _Graphs:
 
     def submit(self, snapshot: graph.GraphSnapshot, due: float) -> None:
         """Draw ``snapshot`` at the first ``draw_if_due`` at ``time.perf_counter()`` time
-        ``due`` or later (deferred: at ``close``)."""
-        self._waiting, self._due = snapshot, math.inf if self.deferred else due
+        ``due`` or later (deferred: at ``close``); nothing once a drawing has failed."""
+        if not self._failed:
+            self._waiting, self._due = snapshot, math.inf if self.deferred else due
 
     def draw_if_due(self, now: float) -> float:
         """Draw and publish the waiting snapshot if its time has come; the seconds it took."""
@@ -367,10 +369,21 @@ class _Graphs:
             return 0.0
         snapshot, self._waiting, self._due = self._waiting, None, math.inf
         started = time.perf_counter()
-        self._publish(snapshot, self.every_module)
+        self._publish_or_warn(snapshot, self.every_module)
         self._last_cost = time.perf_counter() - started
         self.cost += self._last_cost
         return self._last_cost
+
+    def _publish_or_warn(self, snapshot: graph.GraphSnapshot, every_module: bool) -> None:
+        """Draw and publish ``snapshot``; if that raises, warn and draw no more graphs: a
+        drawing must never be what stops a training run."""
+        try:
+            self._publish(snapshot, every_module)
+        except Exception as error:
+            self._failed, self._waiting, self._due = True, None, math.inf
+            warnings.warn(f"LiveView: drawing the graph of step {snapshot.step} failed "
+                          f"({type(error).__name__}: {error}); the view goes on without "
+                          f"graphs", RuntimeWarning, stacklevel=4)
 
     def _publish(self, snapshot: graph.GraphSnapshot, every_module: bool) -> None:
         with self._drawing:
@@ -402,9 +415,10 @@ class _Graphs:
         whole = complete or self.deferred
         if self._waiting is not None:
             snapshot, self._waiting, self._due = self._waiting, None, math.inf
-            self._publish(snapshot, whole or self.every_module)
-        elif whole and self.latest is not None and not self._latest_complete:
-            self._publish(self.latest, True)
+            self._publish_or_warn(snapshot, whole or self.every_module)
+        elif whole and self.latest is not None and not self._latest_complete and (
+                not self._failed):
+            self._publish_or_warn(self.latest, True)
 
 
 def _children_cpu() -> float:
