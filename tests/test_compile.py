@@ -125,6 +125,17 @@ def _train_xor(step_factory, compiled, steps):
     return loss.item(), W0.numpy().copy(), W1.numpy().copy(), step
 
 
+def _mse_train_step(model, opt, compiled):
+    """One optimizer step on the MSE of ``model``, compiled with ag.compile or eager."""
+    def train_step(x, y):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return ag.compile(train_step) if compiled else train_step
+
+
 def _manual_sgd_step(W0, W1):
     loss_of = _xor_loss(W0, W1)
 
@@ -156,16 +167,7 @@ def _model_run(compiled, optimizer, steps=300, dropout=0.0):
         layers.append(nn.Dropout(dropout))
     model = nn.Sequential(*layers, nn.Linear(8, 1), nn.Sigmoid())
     model.to(np.float64)
-    opt = optimizer(model.parameters())
-
-    def train_step(x, y):
-        opt.zero_grad()
-        loss = nn.functional.mse_loss(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    step = ag.compile(train_step) if compiled else train_step
+    step = _mse_train_step(model, optimizer(model.parameters()), compiled)
     x, y = ag.tensor(X_XOR), ag.tensor(Y_XOR)
     losses = [step(x, y).item() for _ in range(steps)]
     return losses, [p.numpy().copy() for p in model.parameters()]
@@ -453,15 +455,7 @@ def test_batchnorm_running_statistics_update_as_in_eager():
         ag.manual_seed(0)
         model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Tanh(), nn.Linear(4, 1))
         model.to(np.float64)
-        opt = nn.optim.SGD(model.parameters(), lr=0.1)
-
-        def train_step(x, y):
-            opt.zero_grad()
-            loss = nn.functional.mse_loss(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-        step = ag.compile(train_step) if compiled else train_step
+        step = _mse_train_step(model, nn.optim.SGD(model.parameters(), lr=0.1), compiled)
         x = ag.tensor(np.random.default_rng(0).standard_normal((6, 3)))
         y = ag.tensor(np.arange(6.0).reshape(6, 1))
         losses = [step(x, y).item() for _ in range(20)]

@@ -48,6 +48,38 @@ def traceable_sgd_step(params: Sequence[Any], lr: float) -> None:
             p.grad = None
 
 
+def train_compiled_step(loss_of: Callable[[Any, Any], Any], params: Sequence[Any], X: Any,
+                        Y: Any, steps: int, lr: float) -> float:
+    """``steps`` gradient-descent steps of ``loss_of(X, Y)`` with the whole step (forward,
+    backward, update) one ``ag.compile`` program; the last loss."""
+    import autograd_lite as ag
+
+    def step(X: Any, Y: Any) -> Any:
+        loss = loss_of(X, Y)
+        loss.backward()
+        traceable_sgd_step(params, lr)
+        return loss
+
+    step = ag.compile(step)
+    for _ in range(steps):
+        loss = step(X, Y)
+    return loss.item()
+
+
+def train_compiled_forward(loss_of: Callable[[Any, Any], Any], params: Sequence[Any], X: Any,
+                           Y: Any, steps: int, lr: float) -> float:
+    """As ``train_compiled_step`` with only the forward compiled, ``backward()`` and the
+    update eager."""
+    import autograd_lite as ag
+
+    loss_of = ag.compile(loss_of)
+    for _ in range(steps):
+        loss = loss_of(X, Y)
+        loss.backward()
+        sgd_step(params, lr)
+    return loss.item()
+
+
 def torch_sgd_step(params: Sequence[Any], lr: float) -> None:
     """``sgd_step`` for PyTorch tensors."""
     import torch

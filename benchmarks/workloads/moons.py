@@ -13,7 +13,13 @@ import numpy as np
 
 import autograd_lite as ag
 
-from .common import Workload, sgd_step, torch_sgd_step, traceable_sgd_step
+from .common import (
+    Workload,
+    sgd_step,
+    torch_sgd_step,
+    train_compiled_forward,
+    train_compiled_step,
+)
 
 POINTS = {"full": 2_000, "quick": 2_000, "tiny": 64}
 STEPS = {"full": 10_000, "quick": 1_000, "tiny": 50}
@@ -58,32 +64,16 @@ def _loss_function(W1: ag.Tensor, b1: ag.Tensor, W2: ag.Tensor, b2: ag.Tensor):
 
 def run_compiled(problem: SimpleNamespace) -> float:
     """The whole step (forward, backward, update) as one ``ag.compile`` program."""
-    X, Y = ag.tensor(problem.X), ag.tensor(problem.Y)
     params = [ag.tensor(p.copy(), requires_grad=True) for p in problem.params]
-    loss_of = _loss_function(*params)
-
-    def step(X: ag.Tensor, Y: ag.Tensor) -> ag.Tensor:
-        loss = loss_of(X, Y)
-        loss.backward()
-        traceable_sgd_step(params, LEARNING_RATE)
-        return loss
-
-    step = ag.compile(step)
-    for _ in range(problem.steps):
-        loss = step(X, Y)
-    return loss.item()
+    return train_compiled_step(_loss_function(*params), params, ag.tensor(problem.X),
+                               ag.tensor(problem.Y), problem.steps, LEARNING_RATE)
 
 
 def run_compiled_forward(problem: SimpleNamespace) -> float:
     """The forward compiled, ``backward()`` and the update eager."""
-    X, Y = ag.tensor(problem.X), ag.tensor(problem.Y)
     params = [ag.tensor(p.copy(), requires_grad=True) for p in problem.params]
-    loss_of = ag.compile(_loss_function(*params))
-    for _ in range(problem.steps):
-        loss = loss_of(X, Y)
-        loss.backward()
-        sgd_step(params, LEARNING_RATE)
-    return loss.item()
+    return train_compiled_forward(_loss_function(*params), params, ag.tensor(problem.X),
+                                  ag.tensor(problem.Y), problem.steps, LEARNING_RATE)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

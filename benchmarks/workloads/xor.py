@@ -12,7 +12,13 @@ import numpy as np
 
 import autograd_lite as ag
 
-from .common import Workload, sgd_step, torch_sgd_step, traceable_sgd_step
+from .common import (
+    Workload,
+    sgd_step,
+    torch_sgd_step,
+    train_compiled_forward,
+    train_compiled_step,
+)
 
 STEPS = {"full": 60_000, "quick": 6_000, "tiny": 50}
 LEARNING_RATE = 1.0
@@ -51,32 +57,16 @@ def _loss_function(W0: ag.Tensor, W1: ag.Tensor):
 
 def run_compiled(problem: SimpleNamespace) -> float:
     """The whole step (forward, backward, update) as one ``ag.compile`` program."""
-    X, y = ag.tensor(problem.X), ag.tensor(problem.y)
-    W0, W1 = (ag.tensor(w.copy(), requires_grad=True) for w in problem.weights)
-    loss_of = _loss_function(W0, W1)
-
-    def step(X: ag.Tensor, y: ag.Tensor) -> ag.Tensor:
-        loss = loss_of(X, y)
-        loss.backward()
-        traceable_sgd_step((W0, W1), LEARNING_RATE)
-        return loss
-
-    step = ag.compile(step)
-    for _ in range(problem.steps):
-        loss = step(X, y)
-    return loss.item()
+    weights = [ag.tensor(w.copy(), requires_grad=True) for w in problem.weights]
+    return train_compiled_step(_loss_function(*weights), weights, ag.tensor(problem.X),
+                               ag.tensor(problem.y), problem.steps, LEARNING_RATE)
 
 
 def run_compiled_forward(problem: SimpleNamespace) -> float:
     """The forward compiled, ``backward()`` and the update eager."""
-    X, y = ag.tensor(problem.X), ag.tensor(problem.y)
-    W0, W1 = (ag.tensor(w.copy(), requires_grad=True) for w in problem.weights)
-    loss_of = ag.compile(_loss_function(W0, W1))
-    for _ in range(problem.steps):
-        loss = loss_of(X, y)
-        loss.backward()
-        sgd_step((W0, W1), LEARNING_RATE)
-    return loss.item()
+    weights = [ag.tensor(w.copy(), requires_grad=True) for w in problem.weights]
+    return train_compiled_forward(_loss_function(*weights), weights, ag.tensor(problem.X),
+                                  ag.tensor(problem.y), problem.steps, LEARNING_RATE)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
