@@ -47,9 +47,10 @@ def browser():
         # `make test` (and so CI) sets LIVE_BROWSER_REQUIRED after installing Chromium, so
         # there a missing browser fails; a bare `pytest` on a machine without one skips,
         # saying what to install.
+        reason = f"the live view's browser tests need Chromium and Selenium: {driver}"
         if os.environ.get("LIVE_BROWSER_REQUIRED"):
-            pytest.fail(driver)
-        pytest.skip(driver)
+            pytest.fail(reason)
+        pytest.skip(reason)
     try:
         yield driver
     finally:
